@@ -1,0 +1,60 @@
+"""Near-duplicate grouping: character 5-gram Jaccard >= 0.6 puts two texts in one group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+JACCARD_MIN = 0.6
+
+
+def _shingles(texts: Sequence[str]) -> sparse.csr_matrix:
+    vec = CountVectorizer(analyzer="char", ngram_range=(5, 5), lowercase=True, binary=True,
+                          preprocessor=lambda t: " ".join(t.lower().split()), dtype=np.int32)
+    return vec.fit_transform(texts).tocsr()
+
+
+def near_duplicate_pairs(texts: Sequence[str], threshold: float = JACCARD_MIN) -> list[tuple[int, int, float]]:
+    """All pairs (i < j) with 5-gram Jaccard >= threshold."""
+    if len(texts) < 2:
+        return []
+    X = _shingles(texts)
+    sizes = np.asarray(X.sum(axis=1)).ravel()
+    inter = (X @ X.T).tocoo()
+    pairs = []
+    for i, j, v in zip(inter.row, inter.col, inter.data, strict=True):
+        if i >= j:
+            continue
+        union = sizes[i] + sizes[j] - v
+        if union and v / union >= threshold:
+            pairs.append((int(i), int(j), float(v / union)))
+    # identical short texts without any 5-gram
+    seen: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        key = " ".join(t.lower().split())
+        if sizes[i] == 0:
+            if key in seen:
+                pairs.append((seen[key], i, 1.0))
+            else:
+                seen[key] = i
+    return pairs
+
+
+def group_ids(ids: Sequence[str], texts: Sequence[str], threshold: float = JACCARD_MIN) -> list[str]:
+    """Union-find over near-duplicate pairs; a group is named after its first member's id."""
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j, _ in near_duplicate_pairs(texts, threshold):
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return [f"g-{ids[find(i)]}" for i in range(len(texts))]

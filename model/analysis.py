@@ -1,0 +1,187 @@
+"""One draft analysed: normalised text, spaCy doc, PII spans and the evidence features.
+
+`Analysis` is what the classifier's feature transformers read, so training and scoring
+share one code path. Evidence features are structured signals that generalise beyond the
+corpus vocabulary: an insult aimed at "je"/"jij" or at a name, a negated or quoted insult,
+a protected group in a hateful frame, a threat phrase aimed at someone, media + sharing
+verb without stated consent, someone else's phone number, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from model.lexicons import Lexicon
+from model.nlp import Evidence
+from model.normalize import Normalized
+from model.pii.base import PiiSpan
+
+INSULT_CATEGORIES = frozenset({
+    "disease_curse", "general_insult", "ableist", "sexist", "racist", "homophobic", "antireligious",
+    "animal_insult", "appearance", "intellect", "english_insult", "insult_emoji",
+})
+CONTACT_PII = frozenset({"phone_number", "email", "street_address", "postcode", "bsn", "iban",
+                         "date_of_birth", "social_handle", "credential"})
+_QUOTE_CHARS = "\"“”„«»'‘’`"
+_SENTENCE_END = {".", "!", "?", "\n"}
+
+
+@dataclass
+class Analysis:
+    """Everything the model knows about one draft."""
+
+    text: str
+    role: str
+    normalized: Normalized
+    doc: Doc
+    pii: list[PiiSpan]
+    features: dict[str, float] = field(default_factory=dict)
+    # token index -> original [start, end)
+    token_spans: list[tuple[int, int]] = field(default_factory=list)
+    negated_tokens: set[int] = field(default_factory=set)
+
+    @property
+    def norm_text(self) -> str:
+        return self.normalized.text
+
+    def words(self) -> list[str]:
+        """Lemmas of word tokens, for the word n-gram features."""
+        return [t.lemma_.lower() or t.norm_ for t in self.doc if not (t.is_punct or t.is_space)]
+
+
+def _window(center: tuple[int, int], others: list[Evidence], before: int, after: int) -> bool:
+    s, e = center
+    return any(o.end > s - before and o.start < e + after and not (o.start >= s and o.end <= e)
+               for o in others)
+
+
+def _sentence_ids(doc: Doc) -> list[int]:
+    ids, current = [], 0
+    for tok in doc:
+        ids.append(current)
+        if tok.text in _SENTENCE_END or "\n" in tok.text:
+            current += 1
+    return ids
+
+
+def _quoted_chars(text: str) -> list[tuple[int, int]]:
+    """Original-text ranges inside quotation marks."""
+    spans = []
+    for m in re.finditer(r"[\"“„«]([^\"“”„«»]{1,200})[\"”»]|(?<!\w)'([^']{2,120})'(?!\w)", text):
+        spans.append(m.span())
+    return spans
+
+
+def compute_features(an: Analysis, lexicon: Lexicon) -> None:
+    """Fill an.features (name -> value) and an.negated_tokens from the doc and PII spans."""
+    doc, f = an.doc, an.features
+    norm = an.normalized
+    an.token_spans = [norm.span(t.idx, t.idx + len(t.text)) for t in doc]
+    by_cat: dict[str, list[Evidence]] = {}
+    for ev in doc._.evidence or []:
+        by_cat.setdefault(ev.category, []).append(ev)
+
+    for cat, hits in by_cat.items():
+        f[f"lex={cat}"] = min(len(hits), 3) / 3.0
+
+    sent = _sentence_ids(doc)
+    insults = [ev for cat in INSULT_CATEGORIES for ev in by_cat.get(cat, [])]
+    second = by_cat.get("second_person", [])
+    third = by_cat.get("third_person_target", [])
+    negation = by_cat.get("negation", [])
+    quoted = _quoted_chars(an.text)
+
+    # PII spans as token ranges
+    pii_tokens: dict[str, list[Evidence]] = {}
+    for span in an.pii:
+        toks = [i for i, (s, e) in enumerate(an.token_spans) if s < span.end and e > span.start]
+        if toks:
+            pii_tokens.setdefault(span.type, []).append(Evidence(span.type, toks[0], toks[-1] + 1))
+    names = pii_tokens.get("person_name", [])
+
+    def negated(ev: Evidence) -> bool:
+        for n in negation:
+            if sent[min(n.start, len(sent) - 1)] != sent[min(ev.start, len(sent) - 1)]:
+                continue
+            if ev.start - 4 <= n.start < ev.start or ev.end <= n.start < ev.end + 3:
+                return True
+        return False
+
+    def in_quotes(ev: Evidence) -> bool:
+        s, e = an.token_spans[ev.start][0], an.token_spans[ev.end - 1][1]
+        return any(qs <= s and e <= qe for qs, qe in quoted)
+
+    if insults:
+        f["insult"] = 1.0
+        targeted_2p = [ev for ev in insults if _window((ev.start, ev.end), second, 6, 3)]
+        targeted_3p = [ev for ev in insults if _window((ev.start, ev.end), third, 6, 2)]
+        targeted_name = [ev for ev in insults if _window((ev.start, ev.end), names, 6, 4)]
+        neg = [ev for ev in insults if negated(ev)]
+        quoted_insults = [ev for ev in insults if in_quotes(ev)]
+        f["insult_2p"] = 1.0 if targeted_2p else 0.0
+        f["insult_3p"] = 1.0 if targeted_3p else 0.0
+        f["insult_named"] = 1.0 if targeted_name else 0.0
+        f["insult_negated"] = len(neg) / len(insults)
+        f["insult_quoted"] = len(quoted_insults) / len(insults)
+        plain = [ev for ev in insults if ev not in neg and ev not in quoted_insults]
+        f["insult_plain_targeted"] = 1.0 if any(
+            ev in targeted_2p or ev in targeted_3p or ev in targeted_name for ev in plain) else 0.0
+        f["insult_count"] = min(len(insults), 5) / 5.0
+        for ev in neg:
+            an.negated_tokens.update(range(ev.start, ev.end))
+
+    groups = by_cat.get("protected_groups", [])
+    if groups:
+        frame = by_cat.get("hate_generalisation", []) + by_cat.get("hate_verbs", []) + insults
+        hateful = [g for g in groups if any(sent[min(g.start, len(sent) - 1)] == sent[min(h.start, len(sent) - 1)]
+                                            for h in frame)]
+        f["hate_frame"] = 1.0 if hateful else 0.0
+        f["hate_negated"] = 1.0 if hateful and any(negated(h) for h in frame) else 0.0
+
+    threats = by_cat.get("threat_phrase", [])
+    if threats:
+        f["threat_2p"] = 1.0 if any(_window((t.start, t.end), second, 3, 5) for t in threats) else 0.0
+        f["threat_negated"] = 1.0 if all(negated(t) for t in threats) else 0.0
+        f["threat_with_condition"] = 1.0 if by_cat.get("threat_conditional") else 0.0
+        f["threat_named"] = 1.0 if any(_window((t.start, t.end), names, 8, 8) for t in threats) else 0.0
+
+    if by_cat.get("media_noun") and by_cat.get("media_share_verb"):
+        f["media_shared"] = 1.0
+        f["media_shared_no_consent"] = 0.0 if by_cat.get("consent") else 1.0
+
+    if by_cat.get("report_meeting"):
+        f["meeting_content"] = 0.0 if by_cat.get("meeting_logistics") and len(by_cat["report_meeting"]) < 2 else 1.0
+
+    # personal data: whose, what
+    own = Counter(s.type for s in an.pii if s.owner == "author")
+    other = Counter(s.type for s in an.pii if s.owner != "author")
+    for t, c in other.items():
+        f[f"pii_other={t}"] = min(c, 3) / 3.0
+    for t, c in own.items():
+        f[f"pii_own={t}"] = min(c, 3) / 3.0
+    other_contact = sum(c for t, c in other.items() if t in CONTACT_PII)
+    f["pii_other_contact"] = 1.0 if other_contact else 0.0
+    f["pii_name_with_detail"] = 1.0 if other.get("person_name") and (
+        other_contact or other.get("health") or by_cat.get("family_circumstances") or by_cat.get("alone_home")
+    ) else 0.0
+    if other.get("health") and not own.get("health"):
+        f["health_other"] = 1.0
+
+    if by_cat.get("reporting") or by_cat.get("counter_speech"):
+        f["counter_or_report"] = 1.0
+    f["question"] = 1.0 if "?" in an.text else 0.0
+
+    role = an.role
+    f[f"role={role}"] = 1.0
+    if role == "medewerker":
+        for cat in ("private_channel", "befriend", "group_with_pupils", "mission_views", "relation_exception",
+                    "official_channels", "platforms"):
+            if by_cat.get(cat):
+                f[f"staff&{cat}"] = 1.0
+    n_chars = len(an.text)
+    f["log_length"] = min(math.log1p(n_chars) / 8.0, 1.5)

@@ -1,0 +1,186 @@
+"""The learner: scikit-learn features over `Analysis` objects and one linear model per label.
+
+Features (a FeatureUnion, every part a fit/transform transformer):
+  words     tf-idf of lemma uni- and bigrams
+  chars     tf-idf of character 2-5-grams (within word boundaries) of the normalised text,
+            which carries chat spelling, compounds and unseen inflections
+  evidence  the structured evidence features of `model.analysis` (lexicon, targeting,
+            negation, quoting, PII ownership, role)
+Per label a logistic regression; its margin is calibrated with a Platt sigmoid fitted on
+the dev split, and a per-label threshold chosen on dev turns the probability into a flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from model.analysis import Analysis
+from model.labels import LABELS
+
+
+def analysis_words(an: Analysis) -> list[str]:
+    words = an.words()
+    grams = list(words)
+    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return grams
+
+
+def analysis_norm_text(an: Analysis) -> str:
+    return an.norm_text
+
+
+class EvidenceFeatures(BaseEstimator, TransformerMixin):
+    """DictVectorizer over Analysis.features, scaled by a weight."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, X: Sequence[Analysis], y: object = None) -> EvidenceFeatures:
+        self.vectorizer_ = DictVectorizer(sparse=True)
+        self.vectorizer_.fit([an.features for an in X])
+        return self
+
+    def transform(self, X: Sequence[Analysis]) -> sparse.csr_matrix:
+        return self.vectorizer_.transform([an.features for an in X]) * self.weight
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.asarray([f"ev:{n}" for n in self.vectorizer_.get_feature_names_out()])
+
+
+def build_features(evidence_weight: float = 1.0) -> FeatureUnion:
+    return FeatureUnion([
+        ("words", TfidfVectorizer(analyzer=analysis_words, min_df=2, sublinear_tf=True, max_features=60000)),
+        ("chars", TfidfVectorizer(analyzer="char_wb", preprocessor=analysis_norm_text, lowercase=False,
+                                  ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=150000)),
+        ("evidence", EvidenceFeatures(weight=evidence_weight)),
+    ])
+
+
+@dataclass
+class LabelModel:
+    """One label: linear weights, intercept, Platt calibration and decision threshold."""
+
+    coef: np.ndarray
+    intercept: float
+    platt_a: float = 1.0
+    platt_b: float = 0.0
+    threshold: float = 0.5
+
+    def margin(self, X: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef).ravel() + self.intercept
+
+    def probability(self, margin: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt_a * margin + self.platt_b)))
+
+
+@dataclass
+class MultiLabelModel:
+    """The whole learned model: features plus one LabelModel per label."""
+
+    features: FeatureUnion
+    labels: tuple[str, ...]
+    label_models: dict[str, LabelModel] = field(default_factory=dict)
+    boundary: BoundaryArticleModel | None = None
+
+    def transform(self, analyses: Sequence[Analysis]) -> sparse.csr_matrix:
+        return sparse.csr_matrix(self.features.transform(analyses))
+
+    def margins(self, X: sparse.csr_matrix) -> np.ndarray:
+        return np.column_stack([self.label_models[lab].margin(X) for lab in self.labels])
+
+    def probabilities(self, X: sparse.csr_matrix) -> np.ndarray:
+        m = self.margins(X)
+        return np.column_stack([self.label_models[lab].probability(m[:, j])
+                                for j, lab in enumerate(self.labels)])
+
+    def feature_names(self) -> np.ndarray:
+        return self.features.get_feature_names_out()
+
+
+@dataclass
+class BoundaryArticleModel:
+    """Which staff-boundary sub-articles (medewerkers.2/4/6/7/8) a boundary post points to."""
+
+    articles: tuple[str, ...]
+    coefs: np.ndarray  # (n_articles, n_features)
+    intercepts: np.ndarray
+
+    def predict(self, X: sparse.csr_matrix) -> list[list[str]]:
+        scores = np.asarray(X @ self.coefs.T) + self.intercepts
+        out = []
+        for row in scores:
+            chosen = [a for a, s in zip(self.articles, row, strict=True) if s > 0]
+            out.append(chosen or [self.articles[int(np.argmax(row))]])
+        return out
+
+
+def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int) -> LabelModel:
+    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000,
+                             random_state=seed)
+    clf.fit(X, y)
+    return LabelModel(coef=clf.coef_.ravel().astype(np.float64), intercept=float(clf.intercept_[0]))
+
+
+def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Sigmoid calibration of margins on held-out data (Platt scaling)."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    lr = LogisticRegression(C=100.0, solver="lbfgs")
+    lr.fit(margins.reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def best_threshold(prob: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8) -> float:
+    """The threshold in [lo, hi] with the best F1 on held-out data (ties: closest to 0.5)."""
+    if y.sum() == 0:
+        return 0.5
+    best, best_f1 = 0.5, -1.0
+    for t in np.arange(lo, hi + 1e-9, 0.01):
+        pred = prob >= t
+        tp = float((pred & (y == 1)).sum())
+        fp = float((pred & (y == 0)).sum())
+        fn = float((~pred & (y == 1)).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(t), f1
+    return round(best, 2)
+
+
+def fit_boundary(X: sparse.csr_matrix, targets: list[list[str]], articles: Sequence[str], C: float,
+                 seed: int) -> BoundaryArticleModel | None:
+    if len(targets) < 10:
+        return None
+    coefs, intercepts = [], []
+    for art in articles:
+        y = np.array([1 if art in t else 0 for t in targets])
+        if y.min() == y.max():
+            coefs.append(np.zeros(X.shape[1]))
+            intercepts.append(-1.0 if y.max() == 0 else 1.0)
+            continue
+        clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=seed)
+        clf.fit(X, y)
+        coefs.append(clf.coef_.ravel())
+        intercepts.append(float(clf.intercept_[0]))
+    return BoundaryArticleModel(tuple(articles), np.vstack(coefs), np.asarray(intercepts))
+
+
+__all__ = [
+    "LABELS",
+    "BoundaryArticleModel",
+    "LabelModel",
+    "MultiLabelModel",
+    "best_threshold",
+    "build_features",
+    "fit_boundary",
+    "fit_label",
+    "fit_platt",
+]

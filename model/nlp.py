@@ -1,0 +1,115 @@
+"""The spaCy text layer: Dutch tokenizer, lookup lemmatizer and lexicon/pattern matchers.
+
+Pipeline (assembled from the component names below, loaded once per process):
+  postwacht_norm     token.norm_ = squeezed lower-case form (the key lexicon terms match on)
+  lemmatizer         spaCy's lookup lemmatizer with the Dutch table of spacy-lookups-data
+  postwacht_lexicon  PhraseMatcher over every lexicon category (attr NORM), plus curse roots
+                     inside compounds ("kankerlijer", "tyfushoer"); writes doc._.evidence
+  entity_ruler       school patterns: class groups ("groep 7b"), titles with a name
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from model.lexicons import Lexicon
+from model.normalize import squeeze
+
+# Insult categories whose roots also count inside compounds, if at least this long
+COMPOUND_CATEGORIES = ("disease_curse", "sexist", "racist", "homophobic", "ableist")
+COMPOUND_MIN_LEN = 5
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A lexicon or pattern hit: category, token span [start, end)."""
+
+    category: str
+    start: int
+    end: int
+
+
+if not Doc.has_extension("evidence"):
+    Doc.set_extension("evidence", default=None)
+
+
+@Language.component("postwacht_norm")
+def set_squeezed_norm(doc: Doc) -> Doc:
+    for token in doc:
+        token.norm_ = squeeze(token.lower_)
+    return doc
+
+
+class LexiconMatcher:
+    """Finds every lexicon term (by squeezed norm) and curse roots inside longer words."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.compound_roots: re.Pattern[str] | None = None
+        self.root_category: dict[str, str] = {}
+
+    def set_lexicon(self, lexicon: Lexicon) -> None:
+        make = self.nlp.make_doc
+        for name, category in lexicon.items():
+            patterns = [set_squeezed_norm(make(term)) for term in category.terms]
+            self.matcher.add(name, [p for p in patterns if len(p)])
+        for name in COMPOUND_CATEGORIES:
+            if name not in lexicon:
+                continue
+            for term in lexicon[name].terms:
+                root = squeeze(term)
+                if " " not in root and len(root) >= COMPOUND_MIN_LEN and root.isalpha():
+                    self.root_category.setdefault(root, name)
+        if self.root_category:
+            body = "|".join(sorted(map(re.escape, self.root_category), key=len, reverse=True))
+            self.compound_roots = re.compile(body)
+
+    def __call__(self, doc: Doc) -> Doc:
+        vocab_strings = self.nlp.vocab.strings
+        evidence = [Evidence(vocab_strings[mid], s, e) for mid, s, e in self.matcher(doc)]
+        if self.compound_roots is not None:
+            covered = {i for ev in evidence if ev.category in COMPOUND_CATEGORIES
+                       for i in range(ev.start, ev.end)}
+            for token in doc:
+                if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN:
+                    continue
+                m = self.compound_roots.search(token.norm_)
+                if m:
+                    evidence.append(Evidence(self.root_category[m.group()], token.i, token.i + 1))
+        doc._.evidence = evidence
+        return doc
+
+
+@Language.factory("postwacht_lexicon")
+def make_lexicon_matcher(nlp: Language, name: str) -> LexiconMatcher:
+    return LexiconMatcher(nlp)
+
+
+SCHOOL_PATTERNS = [
+    {"label": "GROEP", "pattern": [{"LOWER": {"IN": ["groep", "gr", "gr."]}},
+                                   {"TEXT": {"REGEX": r"^[1-8][a-dA-D]?(/[1-8])?$"}}]},
+    {"label": "GROEP", "pattern": [{"TEXT": {"REGEX": r"^[1-8][a-dA-D]$"}}]},
+    {"label": "TITEL", "pattern": [{"LOWER": {"IN": ["juf", "meester", "mevrouw", "meneer", "juffrouw"]}},
+                                   {"IS_ALPHA": True, "LENGTH": {">=": 2}}]},
+]
+
+
+def build_pipeline(lexicon: Lexicon) -> Language:
+    """A blank Dutch pipeline with our components; call once per process (it is cached
+    by the scorer that owns it)."""
+    nlp = spacy.blank("nl")
+    nlp.add_pipe("postwacht_norm")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    matcher = nlp.add_pipe("postwacht_lexicon")
+    ruler = nlp.add_pipe("entity_ruler")
+    nlp.initialize()
+    ruler.add_patterns(SCHOOL_PATTERNS)
+    matcher.set_lexicon(lexicon)
+    return nlp

@@ -1,0 +1,1 @@
+"""Personal data recognizers (PII spans with types from labels.md)."""

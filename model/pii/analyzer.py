@@ -1,0 +1,103 @@
+"""Runs every registered recognizer, resolves overlaps and decides whose data it is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from model.pii.base import PiiSpan, Recognizer
+from model.pii.deduce_names import DeduceRecognizer, first_names
+from model.pii.recognizers import (
+    BsnRecognizer,
+    CredentialRecognizer,
+    DateOfBirthRecognizer,
+    EmailRecognizer,
+    HandleRecognizer,
+    IbanRecognizer,
+    PhoneRecognizer,
+    PostcodeRecognizer,
+    StreetAddressRecognizer,
+    TermRecognizer,
+    TitledNameRecognizer,
+)
+
+# The writer's own data: "bel mij", "mijn nummer", "mijn zoon heeft ...", "ik ben Fatima".
+_OWN_BEFORE = re.compile(
+    r"(?:\b(?:mijn|m'n|mn|mijne|ons|onze|me|mij|ik|wij|we)\b[^.!?\n]{0,30}$)", re.IGNORECASE)
+_OWN_STRONG = re.compile(
+    r"(?:\b(?:mijn|m'n|mn)\s+(?:eigen\s+)?(?:nieuwe\s+)?(?:nummer|telefoonnummer|mobiel|mobiele nummer|06|"
+    r"mail|e-?mail(?:adres)?|mailadres|adres|insta|snap|tiktok|account|naam|rekening(?:nummer)?|iban|"
+    r"zoon|dochter|kind|kinderen|zoontje|dochtertje|jongste|oudste|man|vrouw)\b"
+    r"|\b(?:bel|app|mail|sms|whatsapp|bereik|contact)\s+(?:me|mij|ons)\b|\bbereikbaar\b|\bik\s+ben\b"
+    r"|\bmijn\s+naam\s+is\b|\bik\s+woon\b|\bvoeg\s+me\b|\bvolg\s+me\b|\b(?:me|mij)\s+(?:bellen|appen|mailen)\b"
+    r"|\bwij\s+wonen\b|\bons\s+adres\b|\bmijn\s+(?:\w+\s+){0,2}is\b)[^.!?\n]{0,35}$",
+    re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(?:groet(?:jes|en)?|gr\.?|liefs|mvg|met vriendelijke groet|hartelijke groet|xx+|doei|dank je wel|"
+    r"bedankt)[\s,!.-]*$", re.IGNORECASE)
+_OTHER_CUE = re.compile(r"\b(?:van|zijn|haar|hun|die|diens)\s*$", re.IGNORECASE)
+
+
+def _is_authors(text: str, span: PiiSpan) -> bool:
+    before = text[max(0, span.start - 60): span.start]
+    if _OTHER_CUE.search(before[-12:]) and not re.search(r"\bmijn\s+\w+\s+van\s*$", before, re.I):
+        return False
+    if _OWN_STRONG.search(before):
+        return True
+    if span.type == "person_name":
+        # "Groetjes, Fatima" closing the message, or "- juf Anouk" as the last words
+        tail = text[span.end:].strip()
+        if not tail or len(tail) <= 4:
+            lead = text[max(0, span.start - 40): span.start]
+            if _SIGN_OFF.search(lead.strip(" ,\n-")) or "\n" in lead[-3:] or lead.strip().endswith(("-", ",")):
+                return True
+        return False
+    # short distance to a first-person word in the same clause ("ik heb dyslexie")
+    near = text[max(0, span.start - 20): span.start]
+    return bool(re.search(r"\b(?:ik|mijn|m'n|mn)\b[^.!?,\n]*$", near, re.IGNORECASE))
+
+
+class PiiAnalyzer:
+    """Finds personal data spans; one instance per process (deduce and lexicons load once)."""
+
+    def __init__(self, recognizers: Sequence[Recognizer]) -> None:
+        self.recognizers = list(recognizers)
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        found: list[PiiSpan] = []
+        for recognizer in self.recognizers:
+            for span in recognizer.analyze(text):
+                span.reasons.append(recognizer.name)
+                found.append(span)
+        spans = resolve_overlaps(found, {r.name: r.priority for r in self.recognizers})
+        for span in spans:
+            span.owner = "author" if _is_authors(text, span) else "other"
+        return spans
+
+
+def resolve_overlaps(spans: Iterable[PiiSpan], priority: dict[str, int]) -> list[PiiSpan]:
+    """Keep the higher-priority (then longer) span where spans overlap."""
+    ranked = sorted(spans, key=lambda s: (-priority.get(s.recognizer, 0), -s.length, s.start))
+    kept: list[PiiSpan] = []
+    for span in ranked:
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def default_analyzer(health_terms: Iterable[str]) -> PiiAnalyzer:
+    """The default recognizer set. Adding a PII type means adding one recognizer here."""
+    return PiiAnalyzer([
+        BsnRecognizer(),
+        IbanRecognizer(),
+        PhoneRecognizer(),
+        EmailRecognizer(),
+        HandleRecognizer(),
+        CredentialRecognizer(),
+        PostcodeRecognizer(),
+        StreetAddressRecognizer(),
+        DateOfBirthRecognizer(),
+        TermRecognizer("health_lexicon", "health", health_terms),
+        TitledNameRecognizer(first_names()),
+        DeduceRecognizer(),
+    ])

@@ -1,0 +1,254 @@
+"""Recognizers for Dutch personal data.
+
+Libraries built for the job do the validation (phonenumbers, python-stdnum BSN elfproef and
+IBAN mod 97, deduce for names and locations); the school-specific recognizers (handles,
+credentials, health terms, names in chat after "juf"/"meester") sit on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum.nl import bsn as stdnum_bsn
+
+from model.pii.base import PiiSpan
+
+_TRAILING = ".,;:!?)]}'\"»"
+
+
+class RegexRecognizer:
+    """A pattern (group `value` or the whole match) with an optional validator."""
+
+    def __init__(self, name: str, entity: str, pattern: str, priority: int = 5,
+                 score: float = 0.85, flags: int = 0) -> None:
+        self.name = name
+        self.entity = entity
+        self.priority = priority
+        self.score = score
+        self.pattern = re.compile(pattern, flags)
+
+    def validate(self, value: str) -> bool:
+        return True
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = []
+        for m in self.pattern.finditer(text):
+            group = "value" if "value" in self.pattern.groupindex else 0
+            start, end = m.span(group)
+            value = text[start:end]
+            while value and value[-1] in _TRAILING:
+                value, end = value[:-1], end - 1
+            if value and self.validate(value):
+                spans.append(PiiSpan(self.entity, start, end, value, self.name, self.score))
+        return spans
+
+
+class BsnRecognizer(RegexRecognizer):
+    def __init__(self) -> None:
+        super().__init__("bsn_elfproef", "bsn",
+                         r"(?<![\d\w-])[1-9](?:[ .]?\d){8}(?![\d\w])", priority=9)
+
+    def validate(self, value: str) -> bool:
+        digits = re.sub(r"\D", "", value)
+        return len(digits) == 9 and not digits.startswith("0") and stdnum_bsn.is_valid(digits)
+
+
+class IbanRecognizer(RegexRecognizer):
+    def __init__(self) -> None:
+        super().__init__("iban_mod97", "iban",
+                         r"(?<![\w])[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9]{1,4}(?![\w])",
+                         priority=9)
+
+    def validate(self, value: str) -> bool:
+        return stdnum_iban.is_valid(value.upper())
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = super().analyze(text)
+        # the optional trailing group can swallow a following word; trim to the valid IBAN
+        return spans
+
+
+class PhoneRecognizer:
+    """Phone numbers via Google's libphonenumber port, Dutch region by default."""
+
+    name = "phonenumbers"
+    entity = "phone_number"
+    priority = 8
+    _enough_digits = re.compile(r"(?:\d\D{0,3}){9}")
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        if not self._enough_digits.search(text):
+            return []
+        spans = []
+        for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+            spans.append(PiiSpan(self.entity, match.start, match.end, match.raw_string, self.name, 0.95))
+        return spans
+
+
+class HandleRecognizer:
+    """@handles and 'snap: naam' style account mentions."""
+
+    name = "social_handle"
+    entity = "social_handle"
+    priority = 6
+    _at = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@]|\.[A-Za-z]{2,})")
+    _named = re.compile(
+        r"\b(?:snap(?:chat)?|insta(?:gram)?|ig|tiktok|tt|discord|sc|roblox|fortnite|x|twitter|twitch|"
+        r"youtube|yt)\s*(?:naam|name|account|id)?\s*(?:is\s*)?[:=]\s*(?P<value>@?[A-Za-z0-9_.\-]{3,30})",
+        re.IGNORECASE)
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.9)
+                 for m in self._at.finditer(text)]
+        for m in self._named.finditer(text):
+            start, end = m.span("value")
+            value = text[start:end].rstrip(_TRAILING)
+            end = start + len(value)
+            if len(value) >= 3 and not any(s.start <= start < s.end for s in spans):
+                spans.append(PiiSpan(self.entity, start, end, value, self.name, 0.85))
+        return spans
+
+
+class CredentialRecognizer:
+    """A password, pincode or login code after its cue word."""
+
+    name = "credential_cue"
+    entity = "credential"
+    priority = 7
+    _pattern = re.compile(
+        r"\b(?:wachtwoord|ww|wachtw|password|passwoord|pw|pass|pincode|pin|inlogcode|inloggegevens|"
+        r"login(?:code)?|toegangscode|wifi-?code|code)\b(?:\s+(?:van\s+\w+\s+)?(?:is|was|=|:|zijn|luidt))?"
+        r"\s*[:=]?\s*(?P<value>[\"']?[^\s\"',;]{3,40}[\"']?)",
+        re.IGNORECASE)
+    _not_secret = {"is", "was", "van", "en", "de", "het", "een", "niet", "kwijt", "vergeten", "veranderen",
+                   "aanpassen", "nodig", "gewoon", "ook", "al", "nog", "weer", "dan", "maar", "op", "in",
+                   "voor", "om", "te", "zijn", "wordt", "heb", "hebt", "heeft", "moet", "mag", "kan",
+                   "via", "met", "bij", "naar"}
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = []
+        for m in self._pattern.finditer(text):
+            start, end = m.span("value")
+            value = text[start:end].rstrip(_TRAILING).strip("\"'")
+            offset = text[start:end].find(value)
+            if not value or value.lower() in self._not_secret:
+                continue
+            # a secret usually mixes letters and digits or has a digit; plain words need a colon
+            has_digit = any(c.isdigit() for c in value)
+            colon = ":" in text[m.start():start] or "=" in text[m.start():start]
+            if has_digit or colon:
+                s = start + max(offset, 0)
+                spans.append(PiiSpan(self.entity, s, s + len(value), value, self.name, 0.85))
+        return spans
+
+
+_MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
+           "jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec")
+
+
+class DateOfBirthRecognizer:
+    """A date near a birth cue (geboren, geb., jarig, verjaardag, geboortedatum)."""
+
+    name = "date_of_birth_context"
+    entity = "date_of_birth"
+    priority = 6
+    _date = re.compile(
+        rf"\b(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:\d{{4}}|\d{{2}})|\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|"
+        r"\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+    _cue = re.compile(r"\b(?:geboren|geb\.?|geboortedatum|geboortedag|jarig|verjaardag|dob|"
+                      r"wordt\s+\d+\s+op|is\s+\d+\s+geworden\s+op)\b", re.IGNORECASE)
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = []
+        for m in self._date.finditer(text):
+            window = text[max(0, m.start() - 45): m.start()] + " " + text[m.end(): m.end() + 20]
+            if self._cue.search(window):
+                spans.append(PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.85))
+        return spans
+
+
+class StreetAddressRecognizer(RegexRecognizer):
+    """Street name with a typical Dutch street suffix and a house number."""
+
+    def __init__(self) -> None:
+        suffixes = ("straat|laan|weg|plein|gracht|kade|dijk|singel|hof|pad|steeg|dreef|park|plantsoen|"
+                    "markt|baan|ring|veld|erf|hoek|oord|wal|haven|burg|akker|donk|horst|kamp|meer|"
+                    "vliet|zoom|boulevard|allee|straatweg|dam|pleintje|promenade|wijk|brink|es|gaarde")
+        super().__init__(
+            "street_pattern", "street_address",
+            rf"(?<![\w])(?:[A-Z][\w'\-]+\s)?(?:[A-Za-z][\w'\-]*(?:{suffixes}))\s+\d{{1,4}}(?:\s?[a-zA-Z](?![\w]))?(?:\s?-\s?\d{{1,3}})?(?![\d])",
+            priority=7)
+
+
+class PostcodeRecognizer(RegexRecognizer):
+    def __init__(self) -> None:
+        super().__init__("postcode_nl", "postcode",
+                         r"(?<![\w])[1-9]\d{3}\s?(?!SA|SD|SS)[A-Z]{2}(?![\w])|(?<![\w])[1-9]\d{3}(?!sa|sd|ss)[a-z]{2}(?![\w])",
+                         priority=7)
+
+
+class EmailRecognizer(RegexRecognizer):
+    def __init__(self) -> None:
+        super().__init__("email_pattern", "email",
+                         r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w])", priority=9,
+                         score=0.95)
+
+
+class TermRecognizer:
+    """Whole-word lexicon terms (health and diagnosis words) as spans."""
+
+    def __init__(self, name: str, entity: str, terms: Iterable[str], priority: int = 4) -> None:
+        self.name = name
+        self.entity = entity
+        self.priority = priority
+        alternatives = sorted({t for t in terms if t}, key=len, reverse=True)
+        body = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in alternatives) or r"(?!x)x"
+        self.pattern = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        return [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.8)
+                for m in self.pattern.finditer(text)]
+
+
+class TitledNameRecognizer:
+    """Names after a title or kinship word, also in lower case ('juf marieke', 'moeder van daan').
+
+    Lower-case chat names are only accepted if the word is in deduce's first-name list.
+    """
+
+    name = "titled_name"
+    entity = "person_name"
+    priority = 3
+    _pattern = re.compile(
+        r"\b(?:juf|juffrouw|meester|mees|mevrouw|meneer|mevr\.?|mw\.?|dhr\.?|mr\.?|mr|"
+        r"moeder van|vader van|mama van|papa van|moeder|vader|broertje van|zusje van|broer van|zus van|"
+        r"(?:zoon|dochter|neefje|nichtje|vriend|vriendin|buurjongen|buurmeisje|klasgenoot)(?:je)?)"
+        r"\s+(?P<value>[A-Za-zÀ-ÿ][a-zà-ÿ'\-]{1,20})", re.IGNORECASE)
+
+    def __init__(self, first_names: frozenset[str]) -> None:
+        self.first_names = first_names
+
+    def analyze(self, text: str) -> list[PiiSpan]:
+        spans = []
+        for m in self._pattern.finditer(text):
+            start, end = m.span("value")
+            value = text[start:end]
+            if value[0].isupper() or value.lower() in self.first_names:
+                if value.lower() in _NOT_NAMES:
+                    continue
+                spans.append(PiiSpan(self.entity, start, end, value, self.name, 0.7))
+        return spans
+
+
+# Capitalised words deduce or the titled recognizer may take for names but are not.
+_NOT_NAMES = {
+    "de", "het", "een", "van", "en", "is", "was", "heeft", "zei", "zegt", "op", "in", "die", "dat",
+    "juf", "meester", "groep", "parro", "school", "ouders", "mama", "papa", "oma", "opa", "god",
+    "sinterklaas", "piet", "kerst", "pasen", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag",
+    "zaterdag", "zondag", "hoi", "hey", "hallo", "doei", "lol", "haha", "ok", "oke", "top", "super",
+    "instagram", "snapchat", "tiktok", "whatsapp", "facebook", "youtube", "discord", "roblox", "fortnite",
+    "linkedin", "brawl", "minecraft", "google", "marel", "kc", "ib", "ib'er", "ggd", "cito", "adhd",
+}

@@ -1,0 +1,289 @@
+"""The Python API every way in uses (CLI, batch, HTTP): draft -> result object.
+
+    from model import load_scorer
+    scorer = load_scorer()                       # active model, loaded once
+    result = scorer.score("tekst", role="ouder")  # dict as in shared/guide/interface.md
+    results = scorer.score_many([{"id": "1", "text": "...", "role": "leerling"}])
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.analysis import INSULT_CATEGORIES, Analysis
+from model.artifacts import ModelBundle, load_active, load_version_dir
+from model.classifier import MultiLabelModel
+from model.explain import Explainer
+from model.explanations import CATEGORY_EXPLANATION, MODEL_EVIDENCE, TARGETED_INSULT, pii_explanation
+from model.labels import AUTHOR_ROLES, LABELS, PII_PLACEHOLDER, InvalidRoleError, check_role
+from model.pipeline import TextAnalyzer
+from model.protocol import Protocol, get_protocol
+from model.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
+
+log = logging.getLogger("postwacht.scorer")
+
+
+class ScoringError(ValueError):
+    """A draft that cannot be scored (not text, bad role). Message is safe to show users."""
+
+
+def _round(x: float) -> float:
+    return float(round(float(x), 4))
+
+
+class Scorer:
+    """A loaded model plus everything needed to turn drafts into result objects."""
+
+    def __init__(self, bundle: ModelBundle, protocol: Protocol | None = None) -> None:
+        self.bundle = bundle
+        self.model: MultiLabelModel = bundle.model
+        self.version = bundle.version
+        self.protocol = protocol or get_protocol()
+        self.analyzer = TextAnalyzer(bundle.lexicon)
+        self.explainer = Explainer(self.model)
+        self.label_index = {lab: j for j, lab in enumerate(self.model.labels)}
+
+    # ---- public API -------------------------------------------------------------------
+    def score(self, text: object, role: object = None, id: object = None) -> dict[str, Any]:
+        """Score one draft. Raises ScoringError for input that is not a draft."""
+        result = self.score_many([{"id": id, "text": text, "role": role}])[0]
+        if result["error"]:
+            raise ScoringError(result["error"])
+        return result
+
+    def score_many(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Score many drafts; one result per item, in order. A bad item gets `error` set."""
+        items = list(items)
+        results: list[dict[str, Any] | None] = [None] * len(items)
+        ok_idx, texts, roles = [], [], []
+        for i, item in enumerate(items):
+            try:
+                text, role = self._validate(item)
+            except ScoringError as exc:
+                results[i] = error_result(item.get("id") if isinstance(item, dict) else None,
+                                          item.get("role") if isinstance(item, dict) else None,
+                                          str(exc), self.version)
+                continue
+            ok_idx.append(i)
+            texts.append(text)
+            roles.append(role)
+        if ok_idx:
+            t0 = time.perf_counter()
+            for i, res in zip(ok_idx, self._score_valid(texts, roles), strict=True):
+                res["id"] = _id_value(items[i].get("id"))
+                results[i] = res
+            log.debug("scored n=%d chars=%d in %.1f ms", len(texts), sum(map(len, texts)),
+                      (time.perf_counter() - t0) * 1000)
+        return [r for r in results if r is not None]
+
+    # ---- internals --------------------------------------------------------------------
+    @staticmethod
+    def _validate(item: object) -> tuple[str, str]:
+        if not isinstance(item, dict):
+            raise ScoringError("Invoer moet een object met 'text' zijn. (Input must be an object with 'text'.)")
+        text = item.get("text")
+        if text is None:
+            raise ScoringError("Tekst ontbreekt. (Missing 'text'.)")
+        if not isinstance(text, str):
+            raise ScoringError("Tekst moet een string zijn. ('text' must be a string.)")
+        try:
+            role = check_role(item.get("role"))
+        except InvalidRoleError as exc:
+            raise ScoringError(str(exc)) from exc
+        # lone surrogates cannot be encoded; replace them so offsets stay the same length
+        if any("\ud800" <= c <= "\udfff" for c in text):
+            text = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+        return text, role
+
+    def analyses(self, texts: Sequence[str], roles: Sequence[str]) -> list[Analysis]:
+        return self.analyzer.analyze_many(texts, roles)
+
+    def probabilities(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, Any]:
+        X = self.model.transform(analyses)
+        probs = self.model.probabilities(X)
+        for i, an in enumerate(analyses):
+            if an.role in AUTHOR_ROLES and an.role != "medewerker":
+                probs[i, self.label_index["staff_boundary"]] = 0.0  # labels.md: staff only
+            if not an.text.strip():
+                probs[i, :] = 0.0
+        return probs, X
+
+    def _score_valid(self, texts: Sequence[str], roles: Sequence[str]) -> list[dict[str, Any]]:
+        analyses = self.analyses(texts, roles)
+        probs, X = self.probabilities(analyses)
+        boundary = None
+        flagged_any = [i for i in range(len(analyses))
+                       if probs[i, self.label_index["staff_boundary"]]
+                       >= self.model.label_models["staff_boundary"].threshold]
+        if flagged_any and self.model.boundary is not None:
+            preds = self.model.boundary.predict(X[flagged_any])
+            boundary = dict(zip(flagged_any, preds, strict=True))
+        return [self._result(an, probs[i], X[i], (boundary or {}).get(i)) for i, an in enumerate(analyses)]
+
+    def _result(self, an: Analysis, prob: np.ndarray, row: Any, boundary_articles: list[str] | None
+                ) -> dict[str, Any]:
+        labels: dict[str, dict[str, Any]] = {}
+        flagged: list[str] = []
+        for lab in LABELS:
+            lm = self.model.label_models[lab]
+            p = float(prob[self.label_index[lab]])
+            is_flagged = p >= lm.threshold
+            labels[lab] = {"score": _round(p), "flagged": bool(is_flagged)}
+            if is_flagged:
+                flagged.append(lab)
+
+        findings = self._pii_findings(an, "personal_info" in flagged)
+        for lab in flagged:
+            findings.extend(self._label_findings(an, row, lab))
+        findings.sort(key=lambda f: (f["start"], f["end"]))
+
+        articles = self._articles(flagged, an.role, boundary_articles)
+        consequences = []
+        if flagged:
+            for art_id in self.protocol.consequence_ids_for(an.role):
+                art = self.protocol.articles[art_id]
+                consequences.append({"id": art.id, "section": art.section, "number": art.number,
+                                     "text": art.text})
+        advice = [a for a in (self.protocol.advice_for(lab, an.role) for lab in flagged) if a]
+        risk, level = self._risk_level(prob, flagged, findings)
+        return {
+            "id": None,
+            "role": an.role,
+            "risk": _round(risk),
+            "level": level,
+            "labels": labels,
+            "findings": findings,
+            "articles": articles,
+            "consequences": consequences,
+            "advice": advice,
+            "redacted_text": redact(an.text, an.pii),
+            "model_version": self.version,
+            "error": None,
+        }
+
+    def _pii_findings(self, an: Analysis, personal_info_flagged: bool) -> list[dict[str, Any]]:
+        out = []
+        for span in an.pii:
+            severity = "laag" if span.owner == "author" or not personal_info_flagged else "hoog"
+            out.append({
+                "label": "personal_info", "type": span.type, "start": span.start, "end": span.end,
+                "text": an.text[span.start:span.end], "explanation": pii_explanation(span.type, span.owner),
+                "owner": span.owner, "severity": severity, "source": span.recognizer,
+            })
+        return out
+
+    def _label_findings(self, an: Analysis, row: Any, label: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        taken: list[tuple[int, int]] = []
+        lex = self.analyzer.lexicon
+        targeted = an.features.get("insult_plain_targeted", 0.0) > 0
+        for ev in an.doc._.evidence or []:
+            cat = lex.get(ev.category)
+            if cat is None or cat.label != label or ev.category not in CATEGORY_EXPLANATION:
+                continue
+            if any(t in an.negated_tokens for t in range(ev.start, ev.end)):
+                continue
+            s, e = an.token_spans[ev.start][0], an.token_spans[ev.end - 1][1]
+            if e <= s or any(not (e <= ts or s >= te) for ts, te in taken):
+                continue
+            explanation = CATEGORY_EXPLANATION[ev.category]
+            if ev.category in INSULT_CATEGORIES and targeted:
+                explanation = TARGETED_INSULT
+            out.append({"label": label, "type": ev.category, "start": s, "end": e, "text": an.text[s:e],
+                        "explanation": explanation, "source": "lexicon"})
+            taken.append((s, e))
+        lm = self.model.label_models[label]
+        name = self.protocol.label_name(label)
+        for s, e, w in self.explainer.top_spans(an, row, lm):
+            if any(not (e <= ts or s >= te) for ts, te in taken):
+                continue
+            out.append({"label": label, "type": "model", "start": s, "end": e, "text": an.text[s:e],
+                        "explanation": MODEL_EVIDENCE.format(label=name.lower()), "weight": _round(w),
+                        "source": "model"})
+            taken.append((s, e))
+        return out
+
+    def _articles(self, flagged: list[str], role: str, boundary_articles: list[str] | None
+                  ) -> list[dict[str, Any]]:
+        by_id: dict[str, list[str]] = {}
+        for lab in flagged:
+            if lab == "staff_boundary":
+                ids = boundary_articles or ["medewerkers.2"]
+            else:
+                ids = self.protocol.article_ids_for(lab, role)
+            for art_id in ids:
+                by_id.setdefault(art_id, []).append(lab)
+        order = list(self.protocol.articles)
+        out = []
+        for art_id in sorted(by_id, key=order.index):
+            art = self.protocol.articles[art_id]
+            out.append({"id": art.id, "section": art.section, "number": art.number, "text": art.text,
+                        "labels": by_id[art_id]})
+        return out
+
+    def _risk_level(self, prob: np.ndarray, flagged: list[str], findings: list[dict[str, Any]]
+                    ) -> tuple[float, str]:
+        weighted = {lab: float(prob[self.label_index[lab]]) * SEVERITY_WEIGHT[self.protocol.severity(lab)]
+                    for lab in LABELS}
+        if flagged:
+            risk = max(weighted[lab] for lab in flagged)
+            floors = [FLAG_LEVEL[self.protocol.severity(lab)] for lab in flagged]
+            level = "hoog" if "hoog" in floors or len(flagged) >= 2 else "midden"
+            for name, cut in LEVEL_CUTS:
+                if risk >= cut and LEVELS_ORDER[name] > LEVELS_ORDER[level]:
+                    level = name
+            return risk, level
+        risk = max(weighted.values()) if weighted else 0.0
+        level = "geen"
+        if risk >= LEVEL_CUTS[-1][1] or findings:
+            level = "laag"
+        return risk, level
+
+
+LEVELS_ORDER = {"geen": 0, "laag": 1, "midden": 2, "hoog": 3}
+
+
+def _id_value(value: object) -> object:
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)
+
+
+def error_result(id_: object, role: object, message: str, version: str | None) -> dict[str, Any]:
+    """The result row for input that could not be scored: no scores, error set."""
+    return {
+        "id": _id_value(id_), "role": role if isinstance(role, str) else None, "risk": None, "level": None,
+        "labels": None, "findings": [], "articles": [], "consequences": [], "advice": [],
+        "redacted_text": None, "model_version": version, "error": message,
+    }
+
+
+def redact(text: str, spans: Sequence[Any]) -> str:
+    """Replace every PII span with [TYPE] (Dutch placeholder)."""
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < last:
+            continue
+        out.append(text[last:span.start])
+        out.append(f"[{PII_PLACEHOLDER.get(span.type, span.type.upper())}]")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+_SCORERS: dict[str, Scorer] = {}
+
+
+def load_scorer(version_dir: Path | None = None) -> Scorer:
+    """The scorer for a model version directory (default: the active one), loaded once per process."""
+    key = str(version_dir) if version_dir else "<active>"
+    if key not in _SCORERS:
+        bundle = load_version_dir(version_dir) if version_dir else load_active()
+        _SCORERS[key] = Scorer(bundle)
+    return _SCORERS[key]
