@@ -1,0 +1,89 @@
+"""`postwacht models list|show|promote|rollback|ensure`: the model registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from model.artifacts import ArtifactError, active_version, read_manifest, verify_version
+from model.settings import models_dir
+
+
+def _list(args: argparse.Namespace) -> int:
+    from training.registry import list_versions
+
+    rows = list_versions()
+    if not rows:
+        print("Geen modellen. Train er een met `postwacht train`.")
+        return 0
+    for r in rows:
+        mark = "*" if r["active"] else " "
+        f1 = f"{r['macro_f1']:.3f}" if isinstance(r["macro_f1"], float) else "-"
+        print(f"{mark} {r['version']}  created {r['created']}  corpus {r['corpus_hash']}  test macro-F1 {f1}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    version = args.version or active_version()
+    if not version:
+        print("Geen actief model.", file=sys.stderr)
+        return 1
+    try:
+        manifest = verify_version(models_dir() / version)
+    except ArtifactError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        manifest = read_manifest(models_dir() / version)
+        print(json.dumps(manifest, indent=2, ensure_ascii=False))
+        return 1
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from training.registry import activate
+
+    try:
+        activate(args.version)
+    except ArtifactError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+    print(f"actief model: {args.version}")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from training.registry import activate, previous_version
+
+    previous = previous_version()
+    if previous is None:
+        print("Geen eerdere versie om naar terug te gaan.", file=sys.stderr)
+        return 1
+    activate(previous)
+    print(f"teruggezet naar {previous}")
+    return 0
+
+
+def _ensure(args: argparse.Namespace) -> int:
+    from training.ensure import ensure_active_model
+
+    try:
+        print(ensure_active_model())
+    except ArtifactError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list, show, promote or roll back model versions")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    msub.add_parser("list", help="all versions, * marks the active one").set_defaults(func=_list)
+    s = msub.add_parser("show", help="manifest of a version (default: active), checksums verified")
+    s.add_argument("version", nargs="?")
+    s.set_defaults(func=_show)
+    pr = msub.add_parser("promote", help="make a version active")
+    pr.add_argument("version")
+    pr.set_defaults(func=_promote)
+    msub.add_parser("rollback", help="re-activate the previously active version").set_defaults(func=_rollback)
+    msub.add_parser("ensure", help="train a model if none is active (first run)").set_defaults(func=_ensure)

@@ -1,0 +1,87 @@
+"""`postwacht score "tekst" --role ouder [--json]`: one draft, readable Dutch summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from model.labels import ROLES
+
+LEVEL_WORD = {"geen": "GEEN RISICO", "laag": "LAAG RISICO", "midden": "MIDDEN RISICO", "hoog": "HOOG RISICO"}
+LEVEL_COLOUR = {"geen": "32", "laag": "36", "midden": "33", "hoog": "31"}
+
+
+def _highlight(text: str, findings: list[dict[str, Any]], colour: bool) -> str:
+    spans = sorted({(f["start"], f["end"]) for f in findings if f["end"] > f["start"]})
+    out, last = [], 0
+    for s, e in spans:
+        if s < last:
+            continue
+        out.append(text[last:s])
+        out.append(f"\x1b[1;4m{text[s:e]}\x1b[0m" if colour else f"[[{text[s:e]}]]")
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def summary(result: dict[str, Any], text: str, colour: bool = False) -> str:
+    from model.protocol import get_protocol
+
+    protocol = get_protocol()
+    level = result["level"]
+    head = f"{LEVEL_WORD[level]} (risico {result['risk']:.2f})"
+    if colour:
+        head = f"\x1b[1;{LEVEL_COLOUR[level]}m{head}\x1b[0m"
+    lines = [head, ""]
+    flagged = [lab for lab, v in result["labels"].items() if v["flagged"]]
+    if flagged:
+        lines.append("Gevonden:")
+        for lab in flagged:
+            lines.append(f"  - {protocol.label_name(lab)} ({result['labels'][lab]['score']:.2f})")
+    else:
+        lines.append("Geen problemen gevonden volgens het protocol.")
+    if result["findings"]:
+        lines += ["", "Tekst met bewijs gemarkeerd:", "  " + _highlight(text, result["findings"], colour), ""]
+        for f in result["findings"]:
+            lines.append(f"  '{f['text']}': {f['explanation']}")
+    if result["articles"]:
+        lines += ["", "Artikelen uit het Social Media Protocol:"]
+        for a in result["articles"]:
+            lines.append(f"  [{a['id']}] {a['section']} {a['number']}: {a['text']}")
+    if result["consequences"]:
+        lines += ["", "Mogelijke gevolgen: " + ", ".join(c["id"] for c in result["consequences"])]
+    if result["advice"]:
+        lines += ["", "Advies:"] + [f"  - {a}" for a in result["advice"]]
+    if result["redacted_text"] != text:
+        lines += ["", "Versie zonder persoonsgegevens:", "  " + result["redacted_text"]]
+    lines += ["", f"(model {result['model_version']})"]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model import ScoringError, load_scorer
+    from model.artifacts import ArtifactError
+
+    text = args.text if args.text != "-" else sys.stdin.read()
+    try:
+        scorer = load_scorer()
+        result = scorer.score(text, role=args.role, id=args.id)
+    except (ScoringError, ArtifactError) as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(summary(result, text, colour=sys.stdout.isatty()))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score one draft (use - to read it from standard input)")
+    p.add_argument("text")
+    p.add_argument("--role", default="onbekend", help=f"author role: {', '.join(ROLES)}")
+    p.add_argument("--id", default=None)
+    p.add_argument("--json", action="store_true", help="print the result object as JSON")
+    p.set_defaults(func=run)
