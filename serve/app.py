@@ -1,0 +1,89 @@
+"""The app factory: `create_app()` for `postwacht serve`, `create_app(settings, scorer=...)` in tests.
+
+Start-up (lifespan): migrate the database, purge reviews past retention, load the active model
+once (unless a Scorer was handed in), start the scoring worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+import postwacht
+from model import Scorer, load_scorer
+from serve.config import Settings
+from serve.db import Database
+from serve.errors import EXCEPTION_HANDLERS
+from serve.metrics import Metrics
+from serve.middleware import RequestObserver
+from serve.responses import SafeJSONResponse
+from serve.routes import admin, health, page, protocol, reviews, score
+from serve.routes.page import STATIC_DIR
+from serve.scoring import ScoringService
+from serve.state import ScorerHolder
+from serve.store import purge_reviews
+
+log = logging.getLogger("postwacht.serve")
+
+DESCRIPTION = """\
+Controleert concepten voor social media tegen het Social Media Protocol van KC De Marel.
+(Checks social-media drafts against the school's Social Media Protocol.)
+
+Scoring is open on localhost; review routes need `Authorization: Bearer <reviewer token>`
+(`postwacht tokens add NAME`). Errors carry a `code` and a message in Dutch and English.
+"""
+
+
+def _start(app: FastAPI, settings: Settings, holder: ScorerHolder, metrics: Metrics) -> Database:
+    database = Database(settings.database_url)
+    database.migrate()
+    if settings.review_retention_days:
+        with database.session() as session:
+            deleted = purge_reviews(session, settings.review_retention_days, actor="system")
+        if deleted:
+            log.info("retention: deleted %d reviews older than %d days", deleted, settings.review_retention_days)
+    if not holder.ready():
+        holder.swap(load_scorer())
+    metrics.set_model_version(holder.get().version)
+    log.info("model %s loaded; database %s", holder.get().version, database.dialect)
+    return database
+
+
+def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    metrics = Metrics()
+    holder = ScorerHolder(scorer)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = await run_in_threadpool(_start, app, settings, holder, metrics)
+        scoring = ScoringService(holder)
+        app.state.database, app.state.scoring = database, scoring
+        try:
+            yield
+        finally:
+            app.state.database, app.state.scoring = None, None
+            scoring.close()
+            database.dispose()
+
+    app = FastAPI(
+        title="Postwacht", version=postwacht.__version__, description=DESCRIPTION, lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.settings, app.state.metrics, app.state.holder = settings, metrics, holder
+    app.state.database, app.state.scoring = None, None
+    for module in (score, protocol, reviews, admin, health, page):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origins:  # off unless the installer lists origins
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(RequestObserver, metrics=metrics)  # added last: outermost
+    return app

@@ -1,0 +1,98 @@
+"""Service settings, read once from the environment. Policy limits of the engine stay in model/settings.py.
+
+POSTWACHT_DATABASE_URL              default sqlite:///<var>/postwacht.db (WAL); postgresql://… works too
+POSTWACHT_REVIEW_RETENTION_DAYS     reviews older than this are purged (start-up, `postwacht reviews purge`);
+                                    default 365, 0 keeps reviews for ever
+POSTWACHT_REQUIRE_TOKEN_FOR_SCORING true / false / auto (default: required unless bound to loopback)
+POSTWACHT_ADMIN_TOKEN               enables /v1/admin/* for a bearer with exactly this value
+POSTWACHT_CORS_ORIGINS              comma-separated origins allowed by CORS (default: none, CORS off)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from model.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, var_dir
+
+DEFAULT_RETENTION_DAYS = 365
+# Request bodies: a draft is at most MAX_TEXT_CHARS characters, at most 6 bytes each in JSON (\uXXXX).
+MAX_BODY_BYTES = 1 << 20
+MAX_BATCH_BODY_BYTES = 48 << 20
+# Drafts scored together when requests arrive at the same time (throughput, see serve/scoring.py).
+MICRO_BATCH_ITEMS = 32
+REVIEW_PAGE_MAX = 200
+
+
+class ConfigError(ValueError):
+    """An environment variable with a value we cannot use."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_bool(name: str, value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in ("", "auto"):
+        return None
+    if v in ("1", "true", "yes", "on", "ja"):
+        return True
+    if v in ("0", "false", "no", "off", "nee"):
+        return False
+    raise ConfigError(f"{name} must be true, false or auto, not {value!r}")
+
+
+def normalize_database_url(url: str) -> str:
+    """postgresql:// means the psycopg 3 driver (the one we install), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{var_dir() / 'postwacht.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    review_retention_days: int = DEFAULT_RETENTION_DAYS
+    require_token_for_scoring: bool = False
+    admin_token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    max_text_chars: int = MAX_TEXT_CHARS
+    max_batch_items: int = MAX_BATCH_ITEMS
+
+    @classmethod
+    def from_env(cls, host: str = "127.0.0.1", environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("POSTWACHT_DATABASE_URL") or default_database_url()
+        days_raw = env.get("POSTWACHT_REVIEW_RETENTION_DAYS", "").strip()
+        try:
+            days = int(days_raw) if days_raw else DEFAULT_RETENTION_DAYS
+        except ValueError as exc:
+            raise ConfigError(f"POSTWACHT_REVIEW_RETENTION_DAYS must be a whole number, not {days_raw!r}") from exc
+        if days < 0:
+            raise ConfigError("POSTWACHT_REVIEW_RETENTION_DAYS must be 0 (keep) or more")
+        require = _parse_bool("POSTWACHT_REQUIRE_TOKEN_FOR_SCORING",
+                              env.get("POSTWACHT_REQUIRE_TOKEN_FOR_SCORING", ""))
+        origins = tuple(o.strip() for o in env.get("POSTWACHT_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            database_url=normalize_database_url(url),
+            review_retention_days=days,
+            # Scoring is open only to this machine unless the installer says otherwise.
+            require_token_for_scoring=(not is_loopback(host)) if require is None else require,
+            admin_token=env.get("POSTWACHT_ADMIN_TOKEN") or None,
+            cors_origins=origins,
+            host=host,
+        )
