@@ -31,7 +31,7 @@ def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarr
     ap, ar, af, _ = precision_recall_fscore_support(any_true, any_pred, average="binary", zero_division=0)
     with_support = [per_label[lab]["f1"] for lab in labels if per_label[lab]["support"] > 0]
     return {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "macro_f1": float(np.mean(with_support)) if with_support else 0.0,
         "micro_f1": float(precision_recall_fscore_support(y_true, y_pred, average="micro",
                                                           zero_division=0)[2]),

@@ -8,6 +8,7 @@ per capability.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -76,7 +77,7 @@ def calibration(y_true: np.ndarray, y_score: np.ndarray, bins: int = 10) -> dict
     flat_t, flat_s = y_true.ravel(), y_score.ravel()
     edges = np.linspace(0, 1, bins + 1)
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (flat_s >= lo) & ((flat_s < hi) if hi < 1 else (flat_s <= hi))
         if mask.any():
             rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(mask.sum()),
@@ -172,7 +173,7 @@ def _fmt(x: float) -> str:
 
 
 def write_report(ev: dict[str, Any], path: Path = REPORT_PATH, command: str = "postwacht eval") -> Path:
-    plots = _plots(ev, path.parent)
+    _plots(ev, path.parent)
     m = ev["metrics"]
     lines = [
         "# Postwacht evaluation report",

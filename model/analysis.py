@@ -25,10 +25,17 @@ INSULT_CATEGORIES = frozenset({
     "disease_curse", "general_insult", "ableist", "sexist", "racist", "homophobic", "antireligious",
     "animal_insult", "appearance", "intellect", "english_insult", "insult_emoji",
 })
+# PII types whose words are replaced by a placeholder in the n-gram features
+PLACEHOLDER_PII = frozenset({"person_name", "phone_number", "email", "street_address", "postcode", "bsn",
+                             "iban", "date_of_birth", "social_handle", "credential"})
 CONTACT_PII = frozenset({"phone_number", "email", "street_address", "postcode", "bsn", "iban",
                          "date_of_birth", "social_handle", "credential"})
 _QUOTE_CHARS = "\"“”„«»'‘’`"
 _SENTENCE_END = {".", "!", "?", "\n"}
+# Single-word negators and the reach of their scope (tokens before, after) within a clause
+NEGATORS = frozenset({"niet", "nie", "geen", "nooit", "niks", "niets", "nergens", "niemand", "never", "not"})
+NEGATION_REACH = (3, 4)
+CLAUSE_BREAKS = frozenset({",", ".", "!", "?", ";", ":", "maar", "want", "omdat", "dus", "toch", "alleen"})
 
 
 @dataclass
@@ -44,14 +51,36 @@ class Analysis:
     # token index -> original [start, end)
     token_spans: list[tuple[int, int]] = field(default_factory=list)
     negated_tokens: set[int] = field(default_factory=set)
+    # token index -> scope marker: "neg" (inside a negation's reach) or "q" (inside quotes)
+    scope: dict[int, str] = field(default_factory=dict)
+    # token index -> PII placeholder word: names and numbers are not vocabulary to learn
+    placeholders: dict[int, str] = field(default_factory=dict)
 
     @property
     def norm_text(self) -> str:
         return self.normalized.text
 
     def words(self) -> list[str]:
-        """Lemmas of word tokens, for the word n-gram features."""
-        return [t.lemma_.lower() or t.norm_ for t in self.doc if not (t.is_punct or t.is_space)]
+        """Lemmas of word tokens for the word n-gram features; negated or quoted words get
+        a scope prefix, so "slaan" and "niet ... slaan" are different features."""
+        out = []
+        for t in self.doc:
+            if t.is_punct or t.is_space:
+                continue
+            lemma = self.placeholders.get(t.i) or t.lemma_.lower() or t.norm_
+            mark = self.scope.get(t.i)
+            out.append(f"{mark}_{lemma}" if mark else lemma)
+        return out
+
+    def char_token(self, i: int) -> str:
+        """A token as the character n-gram features see it: upper case inside a negation or
+        quotation scope, which gives those words n-grams of their own."""
+        text = self.placeholders.get(i) or self.doc[i].text
+        return text.upper() if i in self.scope else text
+
+    @property
+    def char_text(self) -> str:
+        return " ".join(self.char_token(t.i) for t in self.doc if not t.is_space)
 
 
 def _window(center: tuple[int, int], others: list[Evidence], before: int, after: int) -> bool:
@@ -77,6 +106,29 @@ def _quoted_chars(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def mark_scopes(an: Analysis) -> None:
+    """Negation scope (a few tokens around "niet", "geen", ... within the clause) and
+    quotation scope (tokens inside quotation marks)."""
+    doc = an.doc
+    n = len(doc)
+    for tok in doc:
+        if tok.norm_ not in NEGATORS:
+            continue
+        before, after = NEGATION_REACH
+        j = tok.i - 1
+        while j >= max(0, tok.i - before) and doc[j].norm_ not in CLAUSE_BREAKS and "\n" not in doc[j].text:
+            an.scope[j] = "neg"
+            j -= 1
+        j = tok.i + 1
+        while j < min(n, tok.i + after + 1) and doc[j].norm_ not in CLAUSE_BREAKS and "\n" not in doc[j].text:
+            an.scope[j] = "neg"
+            j += 1
+    for qs, qe in _quoted_chars(an.text):
+        for i, (s, e) in enumerate(an.token_spans):
+            if qs < s and e < qe:
+                an.scope[i] = "q"
+
+
 def compute_features(an: Analysis, lexicon: Lexicon) -> None:
     """Fill an.features (name -> value) and an.negated_tokens from the doc and PII spans."""
     doc, f = an.doc, an.features
@@ -88,6 +140,7 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
 
     for cat, hits in by_cat.items():
         f[f"lex={cat}"] = min(len(hits), 3) / 3.0
+    mark_scopes(an)
 
     sent = _sentence_ids(doc)
     insults = [ev for cat in INSULT_CATEGORIES for ev in by_cat.get(cat, [])]
@@ -102,6 +155,12 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
         toks = [i for i, (s, e) in enumerate(an.token_spans) if s < span.end and e > span.start]
         if toks:
             pii_tokens.setdefault(span.type, []).append(Evidence(span.type, toks[0], toks[-1] + 1))
+            if span.type in PLACEHOLDER_PII:
+                word = "xnaamx" if span.type == "person_name" else f"x{span.type.replace('_', '')}x"
+                if span.owner == "author" and span.type != "person_name":
+                    word = "xeigen" + word[1:]
+                for i in toks:
+                    an.placeholders[i] = word
     names = pii_tokens.get("person_name", [])
 
     def negated(ev: Evidence) -> bool:

@@ -12,6 +12,7 @@ the dev split, and a per-label threshold chosen on dev turns the probability int
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -30,12 +31,12 @@ from model.labels import LABELS
 def analysis_words(an: Analysis) -> list[str]:
     words = an.words()
     grams = list(words)
-    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    grams.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
     return grams
 
 
 def analysis_norm_text(an: Analysis) -> str:
-    return an.norm_text
+    return an.char_text
 
 
 class EvidenceFeatures(BaseEstimator, TransformerMixin):
@@ -123,11 +124,54 @@ class BoundaryArticleModel:
         return out
 
 
-def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int) -> LabelModel:
+# Which evidence features each label may use (prefixes of EvidenceFeatures names). Word and
+# character n-grams are shared by all labels; the structured evidence is not, so that a
+# label cannot lean on co-occurrence in the corpus (bullying posts that also hold a phone
+# number) instead of on its own kind of evidence.
+_COMMON = ("role=", "log_length", "question", "lex=negation", "lex=counter_speech", "lex=reporting",
+           "lex=quote_markers", "counter_or_report", "lex=banter_marker")
+_INSULTS = ("insult", "lex=disease_curse", "lex=general_insult", "lex=ableist", "lex=sexist", "lex=racist",
+            "lex=homophobic", "lex=antireligious", "lex=animal_insult", "lex=appearance", "lex=intellect",
+            "lex=english_insult", "lex=insult_emoji")
+EVIDENCE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "bullying": (*_COMMON, *_INSULTS, "lex=exclusion", "hate_", "lex=protected_groups", "lex=hate_",
+                 "lex=second_person", "lex=third_person_target", "lex=hyperbole", "lex=accusation"),
+    "threat": (*_COMMON, "threat_", "lex=threat_", "lex=hyperbole", "lex=second_person", "lex=photo_request",
+               "pii_other_contact", "lex=media_noun"),
+    "personal_info": (*_COMMON, "pii_", "health_other", "lex=health", "lex=family_circumstances",
+                      "lex=alone_home", "lex=credential_cue", "lex=own_marker", "lex=request_marker",
+                      "lex=platforms"),
+    "media_consent": (*_COMMON, "media_", "lex=media_", "lex=consent", "lex=no_consent", "lex=official_channels",
+                      "lex=platforms", "pii_other=person_name"),
+    "report_meeting": (*_COMMON, "meeting_content", "lex=report_meeting", "lex=meeting_logistics",
+                       "lex=school_roles", "pii_other=person_name", "pii_own=", "lex=health"),
+    "reputation": (*_COMMON, *_INSULTS, "lex=accusation", "lex=call_to_action", "lex=school_target",
+                   "lex=school_roles"),
+    "sexual": (*_COMMON, "lex=sexual_term", "lex=photo_request", "lex=grooming", "lex=sex_education",
+               "lex=private_channel", "lex=platforms", "threat_", "lex=second_person"),
+    "staff_boundary": (*_COMMON, "staff&", "lex=private_channel", "lex=befriend", "lex=group_with_pupils",
+                       "lex=relation_exception", "lex=mission_views", "lex=official_channels", "lex=platforms"),
+}
+
+
+def evidence_mask(feature_names: Sequence[str], label: str) -> np.ndarray:
+    """1 for columns the label may use: every n-gram, and its own evidence families."""
+    allowed = EVIDENCE_FAMILIES[label]
+    return np.array([0.0 if n.startswith("evidence__") and not n[len("evidence__"):].removeprefix("ev:")
+                     .startswith(allowed) else 1.0 for n in feature_names])
+
+
+def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int,
+              mask: np.ndarray | None = None) -> LabelModel:
+    if mask is not None:
+        X = sparse.csr_matrix(X @ sparse.diags(mask))
     clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000,
                              random_state=seed)
     clf.fit(X, y)
-    return LabelModel(coef=clf.coef_.ravel().astype(np.float64), intercept=float(clf.intercept_[0]))
+    coef = clf.coef_.ravel().astype(np.float64)
+    if mask is not None:
+        coef = coef * mask
+    return LabelModel(coef=coef, intercept=float(clf.intercept_[0]))
 
 
 def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:

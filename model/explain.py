@@ -51,7 +51,7 @@ class Explainer:
                     weights[k] += share
                     weights[k + 1] += share
         # character n-grams: each n-gram's contribution is shared by the tokens holding it
-        grams_per_token = [self._char_grams(t.text) for t in tokens]
+        grams_per_token = [self._char_grams(an.char_token(t.i)) for t in tokens]
         holders = Counter(g for grams in grams_per_token for g in set(grams))
         for k, grams in enumerate(grams_per_token):
             for g in set(grams):

@@ -21,7 +21,8 @@ from model.artifacts import ModelBundle, load_active, load_version_dir
 from model.classifier import MultiLabelModel
 from model.explain import Explainer
 from model.explanations import CATEGORY_EXPLANATION, MODEL_EVIDENCE, TARGETED_INSULT, pii_explanation
-from model.labels import AUTHOR_ROLES, LABELS, PII_PLACEHOLDER, InvalidRoleError, check_role
+from model.inference import calibrated, label_margins
+from model.labels import LABELS, PII_PLACEHOLDER, InvalidRoleError, check_role
 from model.pipeline import TextAnalyzer
 from model.protocol import Protocol, get_protocol
 from model.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
@@ -105,14 +106,8 @@ class Scorer:
         return self.analyzer.analyze_many(texts, roles)
 
     def probabilities(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, Any]:
-        X = self.model.transform(analyses)
-        probs = self.model.probabilities(X)
-        for i, an in enumerate(analyses):
-            if an.role in AUTHOR_ROLES and an.role != "medewerker":
-                probs[i, self.label_index["staff_boundary"]] = 0.0  # labels.md: staff only
-            if not an.text.strip():
-                probs[i, :] = 0.0
-        return probs, X
+        margins, X = label_margins(self.model, self.analyzer, analyses)
+        return calibrated(self.model, margins, analyses), X
 
     def _score_valid(self, texts: Sequence[str], roles: Sequence[str]) -> list[dict[str, Any]]:
         analyses = self.analyses(texts, roles)

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import sklearn
 
 from corpus.dataset import corpus_hash, iter_examples
@@ -25,10 +24,12 @@ from model.classifier import (
     MultiLabelModel,
     best_threshold,
     build_features,
+    evidence_mask,
     fit_boundary,
     fit_label,
     fit_platt,
 )
+from model.inference import calibrated, label_margins, thresholds
 from model.labels import BOUNDARY_ARTICLES, LABELS
 from model.lexicons import Lexicon, lexicon_digest, load_lexicon
 from model.pipeline import TextAnalyzer
@@ -47,6 +48,7 @@ class TrainConfig:
     use_augmented: bool = True
     threshold_range: tuple[float, float] = (0.2, 0.8)
     per_label_C: dict[str, float] = field(default_factory=dict)
+    evidence_families: bool = True
 
 
 @dataclass
@@ -72,15 +74,19 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
     features = build_features(config.evidence_weight)
     X_train = features.fit_transform(train_an).tocsr()
     model = MultiLabelModel(features=features, labels=LABELS)
-    X_dev = model.transform(dev_an)
+    names = features.get_feature_names_out()
     Y_train = label_matrix([ex["labels"] for ex in train])
     Y_dev = label_matrix([ex["labels"] for ex in dev])
     for j, lab in enumerate(LABELS):
-        lm = fit_label(X_train, Y_train[:, j], config.per_label_C.get(lab, config.C), config.seed)
-        margins = lm.margin(X_dev)
-        lm.platt_a, lm.platt_b = fit_platt(margins, Y_dev[:, j])
-        lm.threshold = best_threshold(lm.probability(margins), Y_dev[:, j], *config.threshold_range)
-        model.label_models[lab] = lm
+        mask = evidence_mask(names, lab) if config.evidence_families else None
+        model.label_models[lab] = fit_label(X_train, Y_train[:, j], config.per_label_C.get(lab, config.C),
+                                            config.seed, mask)
+    # calibration and thresholds on dev, through the same path as scoring (windows included)
+    dev_margins, _ = label_margins(model, analyzer, dev_an)
+    for j, lab in enumerate(LABELS):
+        lm = model.label_models[lab]
+        lm.platt_a, lm.platt_b = fit_platt(dev_margins[:, j], Y_dev[:, j])
+        lm.threshold = best_threshold(lm.probability(dev_margins[:, j]), Y_dev[:, j], *config.threshold_range)
     boundary_rows = [i for i, ex in enumerate(train) if ex.get("boundary_articles")]
     if boundary_rows:
         model.boundary = fit_boundary(X_train[boundary_rows], [train[i]["boundary_articles"] for i in boundary_rows],
@@ -92,13 +98,9 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
 
 def evaluate_model(model: MultiLabelModel, analyzer: TextAnalyzer, rows: list[dict[str, Any]]) -> dict[str, Any]:
     analyses = analyzer.analyze_many([ex["text"] for ex in rows], [ex["role"] for ex in rows])
-    X = model.transform(analyses)
-    probs = model.probabilities(X)
-    for i, an in enumerate(analyses):
-        if an.role in ("ouder", "leerling"):
-            probs[i, LABELS.index("staff_boundary")] = 0.0
-    thresholds = np.array([model.label_models[lab].threshold for lab in LABELS])
-    y_pred = (probs >= thresholds).astype(int)
+    margins, _ = label_margins(model, analyzer, analyses)
+    probs = calibrated(model, margins, analyses)
+    y_pred = (probs >= thresholds(model)).astype(int)
     return multilabel_metrics(label_matrix([ex["labels"] for ex in rows]), y_pred, probs)
 
 

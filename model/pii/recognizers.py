@@ -123,10 +123,10 @@ class CredentialRecognizer:
         r"login(?:code)?|toegangscode|wifi-?code|code)\b(?:\s+(?:van\s+\w+\s+)?(?:is|was|=|:|zijn|luidt))?"
         r"\s*[:=]?\s*(?P<value>[\"']?[^\s\"',;]{3,40}[\"']?)",
         re.IGNORECASE)
-    _not_secret = {"is", "was", "van", "en", "de", "het", "een", "niet", "kwijt", "vergeten", "veranderen",
+    _not_secret = frozenset({"is", "was", "van", "en", "de", "het", "een", "niet", "kwijt", "vergeten", "veranderen",
                    "aanpassen", "nodig", "gewoon", "ook", "al", "nog", "weer", "dan", "maar", "op", "in",
                    "voor", "om", "te", "zijn", "wordt", "heb", "hebt", "heeft", "moet", "mag", "kan",
-                   "via", "met", "bij", "naar"}
+                   "via", "met", "bij", "naar"})
 
     def analyze(self, text: str) -> list[PiiSpan]:
         spans = []

@@ -1,0 +1,57 @@
+"""From analyses to calibrated label probabilities: one code path for scoring, training's
+calibration and evaluation.
+
+Long drafts are also scored per sentence window (model.windows); a label's margin is the
+maximum of the whole-text margin and its window margins, so one risky sentence in a long
+newsletter is not diluted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from model.analysis import Analysis
+from model.classifier import MultiLabelModel
+from model.labels import AUTHOR_ROLES, LABELS
+from model.pipeline import TextAnalyzer
+from model.windows import sentence_windows
+
+STAFF_ONLY = LABELS.index("staff_boundary")
+
+
+def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequence[Analysis]
+                  ) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Margins (n, 8) with window maxima for long drafts, and the whole-text feature rows."""
+    X = model.transform(analyses)
+    margins = model.margins(X)
+    texts, roles, owner = [], [], []
+    for i, an in enumerate(analyses):
+        for s, e in sentence_windows(an.text):
+            texts.append(an.text[s:e])
+            roles.append(an.role)
+            owner.append(i)
+    if texts:
+        window_margins = model.margins(model.transform(analyzer.analyze_many(texts, roles)))
+        for k, i in enumerate(owner):
+            np.maximum(margins[i], window_margins[k], out=margins[i])
+    return margins, X
+
+
+def calibrated(model: MultiLabelModel, margins: np.ndarray, analyses: Sequence[Analysis]) -> np.ndarray:
+    """Platt-calibrated probabilities; policy zeroes: staff_boundary only for staff (and
+    unknown authors), nothing at all for an empty draft."""
+    probs = np.column_stack([model.label_models[lab].probability(margins[:, j])
+                             for j, lab in enumerate(model.labels)])
+    for i, an in enumerate(analyses):
+        if an.role in AUTHOR_ROLES and an.role != "medewerker":
+            probs[i, STAFF_ONLY] = 0.0
+        if not an.text.strip():
+            probs[i, :] = 0.0
+    return probs
+
+
+def thresholds(model: MultiLabelModel) -> np.ndarray:
+    return np.array([model.label_models[lab].threshold for lab in model.labels])

@@ -1,0 +1,74 @@
+"""`postwacht batch INPUT -o OUTPUT`: score a file of drafts, one result per input row, in order."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.artifacts import ArtifactError
+    from serve.batch.readers import ReaderError
+    from serve.batch.runner import BatchConfig, BatchError, BatchInterrupted, run_batch
+    from serve.batch.summary import render_text
+    from serve.batch.writers import OutputError
+
+    if args.engine == "dask":
+        for noisy in ("distributed", "tornado", "bokeh"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.workers is not None and args.workers < 1:
+        print("FOUT: --workers moet minstens 1 zijn", file=sys.stderr)
+        return 2
+    cfg = BatchConfig(
+        input=Path(args.input), output=Path(args.output), input_format=args.input_format,
+        output_format=args.output_format, workers=args.workers, engine=args.engine,
+        scheduler=args.scheduler, resume=args.resume, report=Path(args.report) if args.report else None,
+        sheet=args.sheet, chunk_rows=args.chunk_rows, progress=args.progress,
+    )
+    try:
+        outcome = run_batch(cfg)
+    except BatchInterrupted as exc:
+        print(f"\nOnderbroken: {exc.rows} rijen staan veilig in {args.output}. "
+              f"Ga verder met hetzelfde commando plus --resume.", file=sys.stderr)
+        return 130
+    except (ReaderError, OutputError) as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    except (BatchError, ArtifactError) as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+    print(render_text(outcome.summary, outcome.elapsed, outcome.rows_new))
+    if outcome.resumed_from:
+        print(f"(hervat na {outcome.resumed_from} rijen uit een eerdere run)")
+    print(f"Uitvoer: {args.output}" + (f"   rapport: {args.report}" if args.report else ""))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="score a .jsonl, .csv or .xlsx file of drafts (one result per row, same order)",
+        description="Scores every row of INPUT (.jsonl objects or .csv/.xlsx columns id,text[,role]) and "
+                    "writes one result per row, in input order, to OUTPUT (.jsonl, or flattened .csv). "
+                    "Rows that cannot be scored get an error and no scores; the run goes on.")
+    p.add_argument("input", help="input file: .jsonl, .csv or .xlsx")
+    p.add_argument("-o", "--output", required=True, help="output file: .jsonl or .csv")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: all cores); each loads the model once")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run after the rows already in OUTPUT")
+    p.add_argument("--report", metavar="HTML", help="also write a self-contained HTML overview")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local worker processes (default) or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster, one worker per core)")
+    p.add_argument("--input-format", choices=("jsonl", "csv", "xlsx"), help="override the input extension")
+    p.add_argument("--output-format", choices=("jsonl", "csv"), help="override the output extension")
+    p.add_argument("--sheet", help="worksheet of an .xlsx input (default: the first)")
+    p.add_argument("--chunk-rows", type=int, default=256, help=argparse.SUPPRESS)
+    progress = p.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="always show the progress bar (default: when stderr is a terminal)")
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show it")
+    p.set_defaults(func=run)

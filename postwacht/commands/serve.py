@@ -1,0 +1,48 @@
+"""`postwacht serve [--host 127.0.0.1] [--port 8000]`: the page and the HTTP API (one worker).
+
+Trains a model first when none is active (the README's run command on a fresh machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.artifacts import ArtifactError
+    from serve.config import ConfigError, Settings
+    from training.ensure import ensure_active_model
+
+    try:
+        settings = Settings.from_env(host=args.host)
+    except ConfigError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    try:
+        version = ensure_active_model()
+    except ArtifactError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+
+    import uvicorn
+
+    from serve.app import create_app
+
+    app = create_app(settings)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Postwacht: http://{shown}:{args.port}/  (API-documentatie: /docs, model {version})", flush=True)
+    if settings.require_token_for_scoring:
+        print("Scoren vraagt een reviewertoken (POSTWACHT_REQUIRE_TOKEN_FOR_SCORING of een publiek adres).",
+              flush=True)
+    # One worker: the model is loaded once; our own middleware writes the access log (no bodies).
+    uvicorn.run(app, host=args.host, port=args.port, workers=1, access_log=False, log_config=None,
+                server_header=False)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the staff page and the HTTP API (trains a model on first run)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=run)

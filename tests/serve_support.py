@@ -1,0 +1,81 @@
+"""Helpers for the serve/ tests (test_api_*, test_reviews_*): apps on temporary databases.
+
+Review tests run on SQLite always and on PostgreSQL when POSTWACHT_TEST_POSTGRES_URL is set
+(`.ci/setup-system.sh` prints one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from model import Scorer
+from serve.app import create_app
+from serve.config import Settings, normalize_database_url
+from serve.db import Database
+from serve.tokens import add_token
+
+POSTGRES_ENV = "POSTWACHT_TEST_POSTGRES_URL"
+TABLES = ("audit_events", "review_labels", "reviews", "reviewer_tokens")
+
+
+def sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'postwacht-test.db'}"
+
+
+def database_params() -> list[Any]:
+    """pytest params for a `db_kind` fixture: sqlite always, postgresql when configured."""
+    pg = os.environ.get(POSTGRES_ENV)
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+        not pg, reason=f"{POSTGRES_ENV} not set (bash .ci/setup-system.sh prints one)"))]
+
+
+def database_url(kind: str, directory: Path) -> str:
+    if kind == "sqlite":
+        return sqlite_url(directory)
+    return normalize_database_url(os.environ[POSTGRES_ENV])
+
+
+def settings_for(url: str, **overrides: Any) -> Settings:
+    return Settings(database_url=url, **overrides)
+
+
+def make_app(scorer: Scorer, url: str, **overrides: Any) -> FastAPI:
+    return create_app(settings_for(url, **overrides), scorer=scorer)
+
+
+@contextmanager
+def client_for(scorer: Scorer, url: str, **overrides: Any) -> Iterator[TestClient]:
+    """A TestClient with the app started (lifespan: migrations, scorer) and stopped afterwards."""
+    with TestClient(make_app(scorer, url, **overrides), raise_server_exceptions=False) as client:
+        yield client
+
+
+def empty_tables(url: str) -> None:
+    database = Database(url)
+    database.migrate()
+    with database.engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+    database.dispose()
+
+
+def new_token(url: str, name: str = "juf Test") -> tuple[int, str]:
+    database = Database(url)
+    with database.session() as session:
+        row, secret = add_token(session, name)
+        token_id = row.id
+    database.dispose()
+    return token_id, secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
