@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from spacy.tokens import Doc
 
@@ -56,31 +57,39 @@ class Analysis:
     # token index -> PII placeholder word: names and numbers are not vocabulary to learn
     placeholders: dict[int, str] = field(default_factory=dict)
 
+    # per-token data read once from the doc (spaCy token access is slow in Python loops)
+    tok_text: list[str] = field(default_factory=list)
+    tok_norm: list[str] = field(default_factory=list)
+    tok_lemma: list[str] = field(default_factory=list)
+    word_tokens: list[int] = field(default_factory=list)  # indices of non-punctuation tokens
+
     @property
     def norm_text(self) -> str:
         return self.normalized.text
 
-    def words(self) -> list[str]:
-        """Lemmas of word tokens for the word n-gram features; negated or quoted words get
-        a scope prefix, so "slaan" and "niet ... slaan" are different features."""
+    @cached_property
+    def word_list(self) -> list[str]:
+        """Lemmas of word tokens for the word n-gram features (aligned with word_tokens);
+        negated or quoted words get a scope prefix, so "slaan" and "niet ... slaan" differ."""
         out = []
-        for t in self.doc:
-            if t.is_punct or t.is_space:
-                continue
-            lemma = self.placeholders.get(t.i) or t.lemma_.lower() or t.norm_
-            mark = self.scope.get(t.i)
+        for i in self.word_tokens:
+            lemma = self.placeholders.get(i) or self.tok_lemma[i]
+            mark = self.scope.get(i)
             out.append(f"{mark}_{lemma}" if mark else lemma)
         return out
+
+    def words(self) -> list[str]:
+        return self.word_list
 
     def char_token(self, i: int) -> str:
         """A token as the character n-gram features see it: upper case inside a negation or
         quotation scope, which gives those words n-grams of their own."""
-        text = self.placeholders.get(i) or self.doc[i].text
+        text = self.placeholders.get(i) or self.tok_text[i]
         return text.upper() if i in self.scope else text
 
-    @property
+    @cached_property
     def char_text(self) -> str:
-        return " ".join(self.char_token(t.i) for t in self.doc if not t.is_space)
+        return " ".join(self.char_token(i) for i in range(len(self.tok_text)) if self.tok_text[i].strip())
 
 
 def _window(center: tuple[int, int], others: list[Evidence], before: int, after: int) -> bool:
@@ -89,11 +98,11 @@ def _window(center: tuple[int, int], others: list[Evidence], before: int, after:
                for o in others)
 
 
-def _sentence_ids(doc: Doc) -> list[int]:
+def _sentence_ids(texts: list[str]) -> list[int]:
     ids, current = [], 0
-    for tok in doc:
+    for text in texts:
         ids.append(current)
-        if tok.text in _SENTENCE_END or "\n" in tok.text:
+        if text in _SENTENCE_END or "\n" in text:
             current += 1
     return ids
 
@@ -109,18 +118,18 @@ def _quoted_chars(text: str) -> list[tuple[int, int]]:
 def mark_scopes(an: Analysis) -> None:
     """Negation scope (a few tokens around "niet", "geen", ... within the clause) and
     quotation scope (tokens inside quotation marks)."""
-    doc = an.doc
-    n = len(doc)
-    for tok in doc:
-        if tok.norm_ not in NEGATORS:
+    norms, texts = an.tok_norm, an.tok_text
+    n = len(norms)
+    before, after = NEGATION_REACH
+    for i, norm in enumerate(norms):
+        if norm not in NEGATORS:
             continue
-        before, after = NEGATION_REACH
-        j = tok.i - 1
-        while j >= max(0, tok.i - before) and doc[j].norm_ not in CLAUSE_BREAKS and "\n" not in doc[j].text:
+        j = i - 1
+        while j >= max(0, i - before) and norms[j] not in CLAUSE_BREAKS and "\n" not in texts[j]:
             an.scope[j] = "neg"
             j -= 1
-        j = tok.i + 1
-        while j < min(n, tok.i + after + 1) and doc[j].norm_ not in CLAUSE_BREAKS and "\n" not in doc[j].text:
+        j = i + 1
+        while j < min(n, i + after + 1) and norms[j] not in CLAUSE_BREAKS and "\n" not in texts[j]:
             an.scope[j] = "neg"
             j += 1
     for qs, qe in _quoted_chars(an.text):
@@ -133,7 +142,13 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
     """Fill an.features (name -> value) and an.negated_tokens from the doc and PII spans."""
     doc, f = an.doc, an.features
     norm = an.normalized
-    an.token_spans = [norm.span(t.idx, t.idx + len(t.text)) for t in doc]
+    for t in doc:
+        an.tok_text.append(t.text)
+        an.tok_norm.append(t.norm_)
+        an.tok_lemma.append(t.lemma_.lower() or t.norm_)
+        if not (t.is_punct or t.is_space):
+            an.word_tokens.append(t.i)
+        an.token_spans.append(norm.span(t.idx, t.idx + len(t.text)))
     by_cat: dict[str, list[Evidence]] = {}
     for ev in doc._.evidence or []:
         by_cat.setdefault(ev.category, []).append(ev)
@@ -142,7 +157,7 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
         f[f"lex={cat}"] = min(len(hits), 3) / 3.0
     mark_scopes(an)
 
-    sent = _sentence_ids(doc)
+    sent = _sentence_ids(an.tok_text)
     insults = [ev for cat in INSULT_CATEGORIES for ev in by_cat.get(cat, [])]
     second = by_cat.get("second_person", [])
     third = by_cat.get("third_person_target", [])

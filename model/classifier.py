@@ -57,6 +57,14 @@ class EvidenceFeatures(BaseEstimator, TransformerMixin):
         return np.asarray([f"ev:{n}" for n in self.vectorizer_.get_feature_names_out()])
 
 
+def drop_stop_words(features: FeatureUnion) -> None:
+    """TfidfVectorizer keeps every term cut by min_df/max_features in `stop_words_`; it is
+    only for introspection and makes the artifact large and slow to load."""
+    for _, step in features.transformer_list:
+        if hasattr(step, "stop_words_"):
+            delattr(step, "stop_words_")
+
+
 def build_features(evidence_weight: float = 1.0) -> FeatureUnion:
     return FeatureUnion([
         ("words", TfidfVectorizer(analyzer=analysis_words, min_df=2, sublinear_tf=True, max_features=60000)),

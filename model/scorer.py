@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from model.explain import Explainer
 from model.explanations import CATEGORY_EXPLANATION, MODEL_EVIDENCE, TARGETED_INSULT, pii_explanation
 from model.inference import calibrated, label_margins
 from model.labels import LABELS, PII_PLACEHOLDER, InvalidRoleError, check_role
+from model.pii.deduce_names import get_deduce
 from model.pipeline import TextAnalyzer
 from model.protocol import Protocol, get_protocol
 from model.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
@@ -279,6 +281,14 @@ def load_scorer(version_dir: Path | None = None) -> Scorer:
     """The scorer for a model version directory (default: the active one), loaded once per process."""
     key = str(version_dir) if version_dir else "<active>"
     if key not in _SCORERS:
-        bundle = load_version_dir(version_dir) if version_dir else load_active()
-        _SCORERS[key] = Scorer(bundle)
+        get_deduce()  # loads and freezes deduce's lookup structures first
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            bundle = load_version_dir(version_dir) if version_dir else load_active()
+            _SCORERS[key] = Scorer(bundle)
+        finally:
+            if enabled:
+                gc.enable()
+        gc.freeze()  # long-lived model objects: keep them out of every later GC pass
     return _SCORERS[key]

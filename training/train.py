@@ -24,6 +24,7 @@ from model.classifier import (
     MultiLabelModel,
     best_threshold,
     build_features,
+    drop_stop_words,
     evidence_mask,
     fit_boundary,
     fit_label,
@@ -73,6 +74,7 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
     t_analyze = time.perf_counter() - t0
     features = build_features(config.evidence_weight)
     X_train = features.fit_transform(train_an).tocsr()
+    drop_stop_words(features)
     model = MultiLabelModel(features=features, labels=LABELS)
     names = features.get_feature_names_out()
     Y_train = label_matrix([ex["labels"] for ex in train])

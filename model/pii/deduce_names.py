@@ -8,7 +8,10 @@ deduce once (`get_deduce`).
 from __future__ import annotations
 
 import gc
+import json
 import logging
+import os
+import pickle
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -19,25 +22,71 @@ from model.pii.recognizers import _NOT_NAMES
 
 log = logging.getLogger(__name__)
 
-# deduce groups we do ourselves (validated numbers, dates with context) or do not need
-_DISABLED = {"dates", "ages", "identifiers", "phone_numbers", "email_addresses", "urls", "institutions"}
 _POSTCODE = re.compile(r"^[1-9]\d{3}\s?[A-Za-z]{2}$")
+
+
+# deduce lookup structures we do not use: streets and institutions are >90% of its memory
+_UNUSED_STRUCTS = ("street", "healthcare_institution", "hospital", "hospital_abbr", "placename")
+_USED_GROUPS = {"names", "post_processing"}
+LEAN_CACHE = "postwacht_names_lookup.pickle"
+
+
+def _lean_cache_path() -> Path:
+    import deduce
+
+    return Path(deduce.__file__).parent / "data" / "lookup" / "cache" / LEAN_CACHE
+
+
+def _lean_lookup_structs() -> Any:
+    """deduce's lookup structures without streets and institutions, from our own cache
+    (built once from deduce's full cache, which deduce builds on its first construction)."""
+    path = _lean_cache_path()
+    if path.exists():
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    from deduce import Deduce
+
+    log.info("building deduce's lookup cache (first run, about a minute)")
+    structs = Deduce().lookup_structs
+    for name in _UNUSED_STRUCTS:
+        if name in structs:
+            del structs[name]
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as fh:
+        pickle.dump(structs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return structs
 
 
 @lru_cache(maxsize=1)
 def get_deduce() -> Any:
-    """Deduce, constructed once per process. Its cache is one large pickle of many small
-    objects; with the cyclic GC paused it loads about four times faster."""
+    """Deduce with only its name annotators, constructed once per process.
+
+    Its lookup structures are millions of small objects: they load with the cyclic GC
+    paused and are then frozen out of it (gc.freeze), otherwise every full collection
+    walks them and scoring slows down tenfold.
+    """
+    import deduce.deduce as deduce_module
     from deduce import Deduce
 
     logging.getLogger("root").setLevel(logging.WARNING)
+    base = json.loads((Path(deduce_module.__file__).parent / "base_config.json").read_text(encoding="utf-8"))
+    base["annotators"] = {k: v for k, v in base["annotators"].items() if v.get("group") in _USED_GROUPS}
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return Deduce()
+        structs = _lean_lookup_structs()
+        original = deduce_module.get_lookup_structs
+        deduce_module.get_lookup_structs = lambda **_: structs
+        try:
+            instance = Deduce(load_base_config=False, config=base)
+        finally:
+            deduce_module.get_lookup_structs = original
     finally:
         if enabled:
             gc.enable()
+    gc.freeze()
+    return instance
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +109,7 @@ def first_names() -> frozenset[str]:
 
 
 class DeduceRecognizer:
-    """Person names (entity person_name) and street + house number from deduce."""
+    """Person names (entity person_name) from deduce's name annotators."""
 
     name = "deduce"
     entity = "person_name"
@@ -72,7 +121,7 @@ class DeduceRecognizer:
     def analyze(self, text: str) -> list[PiiSpan]:
         if not any(c.isupper() for c in text):
             return []
-        doc = self.deduce.deidentify(text, disabled=_DISABLED)
+        doc = self.deduce.deidentify(text)
         spans = []
         for ann in doc.annotations:
             value = ann.text
