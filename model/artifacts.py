@@ -32,6 +32,7 @@ class ModelBundle:
     model: Any  # model.classifier.MultiLabelModel
     lexicon: Any  # model.lexicons.Lexicon
     manifest: dict[str, Any]
+    glue_vocab: frozenset[str] = frozenset()
 
     @property
     def version(self) -> str:
@@ -77,7 +78,8 @@ def verify_version(version_dir: Path) -> dict[str, Any]:
 def load_version_dir(version_dir: Path) -> ModelBundle:
     manifest = verify_version(version_dir)
     payload = joblib.load(version_dir / MODEL_FILE)
-    return ModelBundle(model=payload["model"], lexicon=payload["lexicon"], manifest=manifest)
+    return ModelBundle(model=payload["model"], lexicon=payload["lexicon"], manifest=manifest,
+                       glue_vocab=payload.get("glue_vocab", frozenset()))
 
 
 def active_version(root: Path | None = None) -> str | None:

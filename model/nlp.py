@@ -1,6 +1,7 @@
 """The spaCy text layer: Dutch tokenizer, lookup lemmatizer and lexicon/pattern matchers.
 
 Pipeline (assembled from the component names below, loaded once per process):
+  postwacht_glue_splitter  unknown glued chat words split into known words
   postwacht_norm     token.norm_ = squeezed lower-case form (the key lexicon terms match on)
   lemmatizer         spaCy's lookup lemmatizer with the Dutch table of spacy-lookups-data
   postwacht_lexicon  PhraseMatcher over every lexicon category (attr NORM), plus curse roots
@@ -37,6 +38,74 @@ class Evidence:
 
 if not Doc.has_extension("evidence"):
     Doc.set_extension("evidence", default=None)
+
+
+GLUE_MIN_LEN = 7     # only longer unknown words are tried ("jijbentdom", "#teamhaatfenna")
+GLUE_MAX_PARTS = 5
+
+
+class GlueSplitter:
+    """Splits glued chat words into known words: "jijbenteenloser" -> jij bent een loser.
+
+    Known words come from the training corpus and the lexicon (stored with the model);
+    a word is split only if it is unknown and every part is known, into the fewest parts.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: frozenset[str] = frozenset()
+
+    def set_vocab(self, vocab: frozenset[str]) -> None:
+        self.vocab = vocab
+
+    def segment(self, word: str) -> list[str] | None:
+        n = len(word)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(2, n + 1):
+            for start in range(max(0, end - 20), end - 1):
+                prev = best[start]
+                piece = word[start:end]
+                if prev is None or len(prev) >= GLUE_MAX_PARTS or piece not in self.vocab:
+                    continue
+                if best[end] is None or len(prev) + 1 < len(best[end]):
+                    best[end] = [*prev, piece]
+        parts = best[n]
+        return parts if parts and len(parts) > 1 else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.vocab:
+            return doc
+        splits = []
+        for token in doc:
+            text = token.text
+            if len(text) >= GLUE_MIN_LEN and text.isalpha() and text.islower() and text not in self.vocab:
+                parts = self.segment(text)
+                if parts:
+                    splits.append((token, parts))
+        if splits:
+            with doc.retokenize() as retokenizer:
+                for token, parts in splits:
+                    retokenizer.split(token, parts, heads=[(token, 0)] * len(parts))
+        return doc
+
+
+@Language.factory("postwacht_glue_splitter")
+def make_glue_splitter(nlp: Language, name: str) -> GlueSplitter:
+    return GlueSplitter()
+
+
+def glue_vocabulary(nlp: Language, texts: list[str], lexicon: Lexicon, min_count: int = 2) -> frozenset[str]:
+    """Known words for the glue splitter: corpus words seen min_count times, single-word
+    lexicon terms (without their compounds) and short function words."""
+    counts: dict[str, int] = {}
+    for doc in nlp.tokenizer.pipe(texts):
+        for token in doc:
+            if token.is_alpha and len(token.text) >= 2:
+                counts[token.lower_] = counts.get(token.lower_, 0) + 1
+    vocab = {w for w, c in counts.items() if c >= min_count}
+    for category in lexicon.values():
+        vocab.update(t for t in category.terms if " " not in t and t.isalpha() and len(t) >= 2)
+    return frozenset(vocab)
 
 
 @Language.component("postwacht_norm")
@@ -102,10 +171,12 @@ SCHOOL_PATTERNS = [
 ]
 
 
-def build_pipeline(lexicon: Lexicon) -> Language:
+def build_pipeline(lexicon: Lexicon, glue_vocab: frozenset[str] = frozenset()) -> Language:
     """A blank Dutch pipeline with our components; call once per process (it is cached
     by the scorer that owns it)."""
     nlp = spacy.blank("nl")
+    splitter = nlp.add_pipe("postwacht_glue_splitter")
+    splitter.set_vocab(glue_vocab)
     nlp.add_pipe("postwacht_norm")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     matcher = nlp.add_pipe("postwacht_lexicon")

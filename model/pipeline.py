@@ -15,9 +15,10 @@ from model.settings import MAX_SCORE_CHARS
 class TextAnalyzer:
     """Holds the spaCy pipeline, the PII recognizers and the lexicon (built once)."""
 
-    def __init__(self, lexicon: Lexicon, pii: PiiAnalyzer | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, pii: PiiAnalyzer | None = None,
+                 glue_vocab: frozenset[str] = frozenset()) -> None:
         self.lexicon = lexicon
-        self.nlp = build_pipeline(lexicon)
+        self.nlp = build_pipeline(lexicon, glue_vocab)
         health = lexicon["health"].terms if "health" in lexicon else ()
         self.pii = pii or default_analyzer(health)
 

@@ -48,7 +48,7 @@ class Scorer:
         self.model: MultiLabelModel = bundle.model
         self.version = bundle.version
         self.protocol = protocol or get_protocol()
-        self.analyzer = TextAnalyzer(bundle.lexicon)
+        self.analyzer = TextAnalyzer(bundle.lexicon, glue_vocab=bundle.glue_vocab)
         self.explainer = Explainer(self.model)
         self.label_index = {lab: j for j, lab in enumerate(self.model.labels)}
 

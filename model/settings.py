@@ -31,6 +31,13 @@ MAX_BATCH_ITEMS = 1_000          # HTTP batch limit
 # Training
 RANDOM_SEED = 20261125
 
+# Retraining from reviewed cases (training/retrain.py, training/gate.py): the candidate replaces the
+# active model only if, on every frozen set, macro-F1 falls by at most this much and no label's
+# recall falls by more than that; the newest share of reviewed cases is held back as a frozen set.
+RETRAIN_MAX_MACRO_DROP = 0.01
+RETRAIN_MAX_RECALL_DROP = 0.03
+RETRAIN_HOLDOUT_SHARE = 0.2
+
 # Risk levels: a draft's risk is the highest severity-weighted label score.
 SEVERITY_WEIGHT = {"high": 1.0, "medium-high": 0.9, "medium": 0.8}
 LEVEL_CUTS = (("hoog", 0.75), ("midden", 0.45), ("laag", 0.2))

@@ -5,6 +5,8 @@ models/
   HISTORY                activation log, one "timestamp version" per line (for rollback)
   <version>/model.joblib
   <version>/manifest.json
+  <version>/retrain.json, retrain_report.md   (versions made by `postwacht retrain`: the gate's verdict)
+  .retrain.lock          held by a running retrain (training/retrain.py)
 A version directory is complete (files + manifest with checksums) before it gets its final
 name, so a crash at any moment leaves either no version or a whole one, and the pointer
 always names a loadable version.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -34,6 +37,10 @@ from model.artifacts import (
 from model.settings import models_dir
 
 HISTORY_FILE = "HISTORY"
+RETRAIN_FILE = "retrain.json"
+RETRAIN_REPORT_FILE = "retrain_report.md"
+TMP_DIR = re.compile(r"^\.tmp-.+-(\d+)$")
+TMP_POINTER = re.compile(rf"^\.{ACTIVE_POINTER}\.tmp-(\d+)$")
 
 
 def write_version(payload: dict[str, Any], manifest: dict[str, Any], root: Path | None = None) -> Path:
@@ -87,8 +94,57 @@ def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
             continue
         out.append({"version": d.name, "active": d.name == active, "created": manifest.get("created"),
                     "corpus_hash": manifest.get("corpus_hash", "")[:12],
-                    "macro_f1": (manifest.get("metrics", {}).get("test", {}) or {}).get("macro_f1")})
+                    "macro_f1": (manifest.get("metrics", {}).get("test", {}) or {}).get("macro_f1"),
+                    "gate": retrain_verdict(d)})
     return out
+
+
+def retrain_verdict(version_dir: Path) -> str | None:
+    """'promoted' or 'refused' for a version made by `postwacht retrain`, else None."""
+    path = version_dir / RETRAIN_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return "promoted" if data.get("promoted") else "refused"
+
+
+def write_side_file(version_dir: Path, name: str, text: str) -> Path:
+    """Add a file that is not part of the model (a report) to a finished version, atomically."""
+    final = version_dir / name
+    tmp = version_dir / f".{name}.tmp-{os.getpid()}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, final)
+    return final
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(root: Path | None = None) -> list[str]:
+    """Delete half-written versions and pointer files left by a process that died (killed while
+    writing). Those of live processes are left alone. Returns the names removed."""
+    root = root or models_dir()
+    if not root.exists():
+        return []
+    removed = []
+    for path in root.iterdir():
+        m = TMP_DIR.match(path.name) or TMP_POINTER.match(path.name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def previous_version(root: Path | None = None) -> str | None:

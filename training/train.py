@@ -4,22 +4,29 @@
 
 Fits on `train` (+ augmented rows of train), calibrates each label with a Platt sigmoid
 and picks its threshold on `dev`, measures on `test`, and writes the artifact + manifest.
+Retraining (training/retrain.py) uses the same function with reviewed cases as extra examples,
+corpus rows they override excluded, and without activating; tests pass a smaller `data_dir`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sklearn
+import spacy
 
 from corpus.dataset import corpus_hash, iter_examples
 from eval.metrics import label_matrix, multilabel_metrics
+from model.analysis import Analysis
 from model.classifier import (
     MultiLabelModel,
     best_threshold,
@@ -33,8 +40,10 @@ from model.classifier import (
 from model.inference import calibrated, label_margins, thresholds
 from model.labels import BOUNDARY_ARTICLES, LABELS
 from model.lexicons import Lexicon, lexicon_digest, load_lexicon
+from model.nlp import glue_vocabulary
+from model.normalize import normalize
 from model.pipeline import TextAnalyzer
-from model.settings import DATA_DIR, RANDOM_SEED
+from model.settings import DATA_DIR, RANDOM_SEED, models_dir
 from training.registry import activate, write_version
 
 log = logging.getLogger("postwacht.train")
@@ -59,10 +68,37 @@ class TrainResult:
     manifest: dict[str, Any]
 
 
-def _examples(split: str, use_augmented: bool, extra: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    rows = [ex for ex in iter_examples(DATA_DIR, include_augmented=use_augmented) if ex.get("split") == split]
+def split_examples(split: str, use_augmented: bool, extra: Sequence[dict[str, Any]] = (),
+                   data_dir: Path | None = None, exclude_ids: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The rows of one split: corpus rows (minus excluded ids and their augmented variants) plus
+    the extra examples of that split, sorted by id."""
+    excluded = set(exclude_ids)
+    rows = [ex for ex in iter_examples(data_dir or DATA_DIR, include_augmented=use_augmented)
+            if ex.get("split") == split and ex["id"] not in excluded
+            and ex.get("augmented_from") not in excluded]
     rows.extend(ex for ex in extra if ex.get("split") == split)
     return sorted(rows, key=lambda ex: ex["id"])
+
+
+def extra_digest(extra_examples: Sequence[dict[str, Any]], exclude_ids: Collection[str] = ()) -> str:
+    """sha256 over the extra examples (text, role, labels, split) and the excluded corpus ids."""
+    digest = hashlib.sha256()
+    for ex in sorted(extra_examples, key=lambda e: e["id"]):
+        digest.update(json.dumps([ex["id"], ex["text"], ex["role"], ex["labels"], ex.get("split")],
+                                 ensure_ascii=False).encode())
+    digest.update(json.dumps(sorted(exclude_ids)).encode())
+    return digest.hexdigest()
+
+
+def _new_version(data_hash: str, root: Path | None) -> str:
+    """pw-<time>-<corpus hash>; a suffix keeps two versions made in the same second apart."""
+    base = time.strftime("pw-%Y%m%d-%H%M%S") + f"-{data_hash[:8]}"
+    root = root or models_dir()
+    version, n = base, 1
+    while (root / version).exists():
+        n += 1
+        version = f"{base}-{n}"
+    return version
 
 
 def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dict[str, Any]],
@@ -98,32 +134,54 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
     return model, info
 
 
-def evaluate_model(model: MultiLabelModel, analyzer: TextAnalyzer, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    analyses = analyzer.analyze_many([ex["text"] for ex in rows], [ex["role"] for ex in rows])
+def predict_rows(model: MultiLabelModel, analyzer: TextAnalyzer, rows: Sequence[dict[str, Any]],
+                 analyses: Sequence[Analysis] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flags (n, 8) and calibrated probabilities (n, 8), the way the scorer computes them.
+    Analyses made by an analyzer with the same lexicon may be passed in to save the work."""
+    if analyses is None:
+        analyses = analyzer.analyze_many([ex["text"] for ex in rows], [ex["role"] for ex in rows])
     margins, _ = label_margins(model, analyzer, analyses)
     probs = calibrated(model, margins, analyses)
-    y_pred = (probs >= thresholds(model)).astype(int)
+    return (probs >= thresholds(model)).astype(int), probs
+
+
+def evaluate_model(model: MultiLabelModel, analyzer: TextAnalyzer, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    y_pred, probs = predict_rows(model, analyzer, rows)
     return multilabel_metrics(label_matrix([ex["labels"] for ex in rows]), y_pred, probs)
 
 
 def train(config: TrainConfig | None = None, activate_it: bool = True, root: Path | None = None,
           extra_examples: Sequence[dict[str, Any]] = (), lexicon: Lexicon | None = None,
-          note: str = "") -> TrainResult:
+          note: str = "", data_dir: Path | None = None, exclude_ids: Collection[str] = (),
+          manifest_extra: dict[str, Any] | None = None,
+          progress: Callable[[str], None] | None = None) -> TrainResult:
+    """Train, evaluate on dev/test, write models/<version> (and activate it unless told not to).
+
+    data_dir: the corpus to read (default corpus/data); exclude_ids: corpus ids left out (with
+    their augmented variants); manifest_extra: extra manifest fields; progress: called with the
+    stage name ("fit", "evaluate", "write") as training goes on.
+    """
     config = config or TrainConfig()
     lexicon = lexicon or load_lexicon()
-    analyzer = TextAnalyzer(lexicon)
-    train_rows = _examples("train", config.use_augmented, extra_examples)
-    dev_rows = _examples("dev", False, extra_examples)
-    test_rows = _examples("test", False, extra_examples)
+    train_rows = split_examples("train", config.use_augmented, extra_examples, data_dir, exclude_ids)
+    glue_vocab = glue_vocabulary(spacy.blank("nl"), [normalize(ex["text"]).text for ex in train_rows
+                                                     if ex.get("source") != "augmented"], lexicon)
+    analyzer = TextAnalyzer(lexicon, glue_vocab=glue_vocab)
+    dev_rows = split_examples("dev", False, extra_examples, data_dir, exclude_ids)
+    test_rows = split_examples("test", False, extra_examples, data_dir, exclude_ids)
     if not train_rows or not dev_rows:
         raise RuntimeError("corpus has no train or dev examples; run `postwacht corpus build`")
     log.info("training on %d rows (dev %d, test %d)", len(train_rows), len(dev_rows), len(test_rows))
+    if progress:
+        progress("fit")
     model, info = fit_model(analyzer, train_rows, dev_rows, config)
+    if progress:
+        progress("evaluate")
     metrics = {"dev": evaluate_model(model, analyzer, dev_rows)}
     if test_rows:
         metrics["test"] = evaluate_model(model, analyzer, test_rows)
-    data_hash = corpus_hash()
-    version = time.strftime("pw-%Y%m%d-%H%M%S") + f"-{data_hash[:8]}"
+    data_hash = corpus_hash(data_dir or DATA_DIR)
+    version = _new_version(data_hash, root)
     manifest = {
         "version": version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -131,14 +189,19 @@ def train(config: TrainConfig | None = None, activate_it: bool = True, root: Pat
         "lexicon_hash": lexicon_digest(lexicon),
         "n_train": len(train_rows), "n_dev": len(dev_rows), "n_test": len(test_rows),
         "n_extra_examples": len(extra_examples),
+        **({"extra_hash": extra_digest(extra_examples, exclude_ids), "n_excluded": len(set(exclude_ids))}
+           if extra_examples or exclude_ids else {}),
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
         "thresholds": {lab: model.label_models[lab].threshold for lab in LABELS},
         "metrics": metrics,
         "training": info,
         "note": note,
         "environment": {"python": platform.python_version(), "scikit_learn": sklearn.__version__},
+        **(manifest_extra or {}),
     }
-    path = write_version({"model": model, "lexicon": lexicon}, manifest, root)
+    if progress:
+        progress("write")
+    path = write_version({"model": model, "lexicon": lexicon, "glue_vocab": glue_vocab}, manifest, root)
     if activate_it:
         activate(version, root)
     return TrainResult(version, path, manifest)
