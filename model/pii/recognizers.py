@@ -97,8 +97,12 @@ class HandleRecognizer:
     _at = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@]|\.[A-Za-z]{2,})")
     _named = re.compile(
         r"\b(?:snap(?:chat)?|insta(?:gram)?|ig|tiktok|tt|discord|sc|roblox|fortnite|x|twitter|twitch|"
-        r"youtube|yt)\s*(?:naam|name|account|id)?\s*(?:is\s*)?[:=]\s*(?P<value>@?[A-Za-z0-9_.\-]{3,30})",
+        r"youtube|yt)\s*(?:naam|name|account|id)?\s*(?:van\s+[A-Za-zÀ-ÿ]+\s*)?(?:is\s*)?[:=]\s*"
+        r"(?P<value>@?[A-Za-z0-9_.\-#]{3,30})",
         re.IGNORECASE)
+
+    _cue_words = frozenset({"wachtwoord", "ww", "password", "pw", "login", "inlog", "code", "pin", "pincode",
+                            "account", "naam", "profiel", "gebruikersnaam"})
 
     def analyze(self, text: str) -> list[PiiSpan]:
         spans = [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.9)
@@ -107,41 +111,50 @@ class HandleRecognizer:
             start, end = m.span("value")
             value = text[start:end].rstrip(_TRAILING)
             end = start + len(value)
+            if value.lower() in self._cue_words:
+                continue
             if len(value) >= 3 and not any(s.start <= start < s.end for s in spans):
                 spans.append(PiiSpan(self.entity, start, end, value, self.name, 0.85))
         return spans
 
 
 class CredentialRecognizer:
-    """A password, pincode or login code after its cue word."""
+    """A password, pincode or login code: the first secret-looking word after its cue word,
+    within the same sentence ("het wachtwoord van Sem zijn snappet is Voetbal2014")."""
 
     name = "credential_cue"
     entity = "credential"
     priority = 7
-    _pattern = re.compile(
-        r"\b(?:wachtwoord|ww|wachtw|password|passwoord|pw|pass|pincode|pin|inlogcode|inloggegevens|"
-        r"login(?:code)?|toegangscode|wifi-?code|code)\b(?:\s+(?:van\s+\w+\s+)?(?:is|was|=|:|zijn|luidt))?"
-        r"\s*[:=]?\s*(?P<value>[\"']?[^\s\"',;]{3,40}[\"']?)",
-        re.IGNORECASE)
-    _not_secret = frozenset({"is", "was", "van", "en", "de", "het", "een", "niet", "kwijt", "vergeten", "veranderen",
-                   "aanpassen", "nodig", "gewoon", "ook", "al", "nog", "weer", "dan", "maar", "op", "in",
-                   "voor", "om", "te", "zijn", "wordt", "heb", "hebt", "heeft", "moet", "mag", "kan",
-                   "via", "met", "bij", "naar"})
+    _cue = re.compile(
+        r"\b(?:wachtwoord|wachtwoorden|ww|wachtw|password|passwoord|pw|pass|pincode|pin|inlogcode|"
+        r"inloggegevens|login(?:code)?|toegangscode|wifi-?code|code)\b", re.IGNORECASE)
+    _word = re.compile(r"[\"'‘’]?([^\s\"',;‘’()]{3,40})[\"'‘’]?")
+    _not_secret = frozenset({"is", "was", "van", "en", "de", "het", "een", "niet", "kwijt", "vergeten",
+                             "veranderen", "aanpassen", "nodig", "gewoon", "ook", "al", "nog", "weer", "dan",
+                             "maar", "op", "in", "voor", "om", "te", "zijn", "wordt", "heb", "hebt", "heeft",
+                             "moet", "mag", "kan", "via", "met", "bij", "naar", "veilig", "sterk", "geheim?"})
 
     def analyze(self, text: str) -> list[PiiSpan]:
         spans = []
-        for m in self._pattern.finditer(text):
-            start, end = m.span("value")
-            value = text[start:end].rstrip(_TRAILING).strip("\"'")
-            offset = text[start:end].find(value)
-            if not value or value.lower() in self._not_secret:
-                continue
-            # a secret usually mixes letters and digits or has a digit; plain words need a colon
-            has_digit = any(c.isdigit() for c in value)
-            colon = ":" in text[m.start():start] or "=" in text[m.start():start]
-            if has_digit or colon:
-                s = start + max(offset, 0)
-                spans.append(PiiSpan(self.entity, s, s + len(value), value, self.name, 0.85))
+        for cue in self._cue.finditer(text):
+            window_end = cue.end() + 60
+            stop = re.search(r"[.!?\n](?:\s|$)", text[cue.end():window_end])
+            if stop:
+                window_end = cue.end() + stop.start()
+            colon = False
+            for m in self._word.finditer(text, cue.end(), window_end):
+                value = m.group(1).rstrip(_TRAILING)
+                between = text[cue.end():m.start()]
+                colon = colon or ":" in between or "=" in between
+                quoted = m.group(0)[:1] in "\"'‘’" and m.group(0)[-1:] in "\"'‘’"
+                if value.lower() in self._not_secret or not value:
+                    continue
+                has_digit = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+                pin = value.isdigit() and 4 <= len(value) <= 8
+                if has_digit or pin or quoted or (colon and len(between.split()) <= 1):
+                    s = m.start(1)
+                    spans.append(PiiSpan(self.entity, s, s + len(value), value, self.name, 0.85))
+                    break
         return spans
 
 
@@ -200,13 +213,17 @@ class EmailRecognizer(RegexRecognizer):
 class TermRecognizer:
     """Whole-word lexicon terms (health and diagnosis words) as spans."""
 
-    def __init__(self, name: str, entity: str, terms: Iterable[str], priority: int = 4) -> None:
+    def __init__(self, name: str, entity: str, terms: Iterable[str], priority: int = 4,
+                 compound_min: int = 7) -> None:
         self.name = name
         self.entity = entity
         self.priority = priority
         alternatives = sorted({t for t in terms if t}, key=len, reverse=True)
         body = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in alternatives) or r"(?!x)x"
-        self.pattern = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+        # longer single-word terms also end a Dutch compound ("notenallergie", "hartoperatie")
+        heads = [re.escape(t) for t in alternatives if " " not in t and len(t) >= compound_min]
+        compound = rf"|(?<![\w])[a-zà-ÿ]{{3,}}(?:{'|'.join(heads)})" if heads else ""
+        self.pattern = re.compile(rf"(?<![\w])(?:{body}){compound}(?![\w])", re.IGNORECASE)
 
     def analyze(self, text: str) -> list[PiiSpan]:
         return [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.8)
