@@ -58,3 +58,35 @@ def group_ids(ids: Sequence[str], texts: Sequence[str], threshold: float = JACCA
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
     return [f"g-{ids[find(i)]}" for i in range(len(texts))]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def near_duplicates_across(queries: Sequence[str], texts: Sequence[str], threshold: float = JACCARD_MIN,
+                           chunk: int = 256) -> list[tuple[int, int, float]]:
+    """Pairs (query index, text index, Jaccard) with 5-gram Jaccard >= threshold, or the same
+    normalised text. Compares queries with texts only (never texts with each other), in chunks
+    of queries, so a few reviewed cases against the whole corpus stay cheap."""
+    if not queries or not texts:
+        return []
+    X = _shingles([*queries, *texts])
+    Q, T = X[: len(queries)], X[len(queries):]
+    q_sizes = np.asarray(Q.sum(axis=1)).ravel()
+    t_sizes = np.asarray(T.sum(axis=1)).ravel()
+    found: dict[tuple[int, int], float] = {}
+    for start in range(0, len(queries), chunk):
+        inter = (Q[start:start + chunk] @ T.T).tocoo()
+        for i, j, v in zip(inter.row, inter.col, inter.data, strict=True):
+            qi = start + int(i)
+            union = q_sizes[qi] + t_sizes[j] - v
+            if union and v / union >= threshold:
+                found[(qi, int(j))] = float(v / union)
+    by_key: dict[str, list[int]] = {}
+    for j, t in enumerate(texts):
+        by_key.setdefault(_key(t), []).append(j)
+    for qi, q in enumerate(queries):
+        for j in by_key.get(_key(q), []):
+            found[(qi, j)] = 1.0
+    return sorted((qi, j, sim) for (qi, j), sim in found.items())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus.dataset import iter_examples  # noqa: E402
+from corpus.dataset import iter_examples
 
 
 def rss_mb() -> float:

@@ -121,7 +121,8 @@ async def run_load(url: str, drafts: list[dict[str, str]], clients: int, max_req
     deadline = start + seconds
     interval = clients / rate if rate else 0.0  # each client's gap between sends in open-loop mode
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # idle connections expire on our side before the server's keep-alive ends (no reuse race)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4.0)
     async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
         async def worker(n: int) -> None:

@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "postwacht.commands.setup",
     "postwacht.commands.corpus",
     "postwacht.commands.train",
+    "postwacht.commands.retrain",
     "postwacht.commands.score",
     "postwacht.commands.batch",
     "postwacht.commands.evaluate",

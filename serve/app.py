@@ -1,11 +1,14 @@
 """The app factory: `create_app()` for `postwacht serve`, `create_app(settings, scorer=...)` in tests.
 
 Start-up (lifespan): migrate the database, purge reviews past retention, load the active model
-once (unless a Scorer was handed in), start the scoring worker.
+once (unless a Scorer was handed in), start the scoring worker and, when configured, the check of
+the models/ACTIVE pointer that loads a promoted or rolled-back model without a restart.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,10 +26,10 @@ from serve.errors import EXCEPTION_HANDLERS
 from serve.metrics import Metrics
 from serve.middleware import RequestObserver
 from serve.responses import SafeJSONResponse
-from serve.routes import admin, health, page, protocol, reviews, score
+from serve.routes import admin, health, page, protocol, queue, reviews, score
 from serve.routes.page import STATIC_DIR
 from serve.scoring import ScoringService
-from serve.state import ScorerHolder
+from serve.state import ModelReloader, ScorerHolder
 from serve.store import purge_reviews
 
 log = logging.getLogger("postwacht.serve")
@@ -59,15 +62,22 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     settings = settings or Settings.from_env()
     metrics = Metrics()
     holder = ScorerHolder(scorer)
+    reloader = ModelReloader(holder, on_swap=metrics.set_model_version)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = await run_in_threadpool(_start, app, settings, holder, metrics)
         scoring = ScoringService(holder)
         app.state.database, app.state.scoring = database, scoring
+        watcher = (asyncio.create_task(reloader.watch(settings.model_check_seconds))
+                   if settings.model_check_seconds > 0 else None)
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             app.state.database, app.state.scoring = None, None
             scoring.close()
             database.dispose()
@@ -78,8 +88,9 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         default_response_class=SafeJSONResponse,
     )
     app.state.settings, app.state.metrics, app.state.holder = settings, metrics, holder
+    app.state.reloader = reloader
     app.state.database, app.state.scoring = None, None
-    for module in (score, protocol, reviews, admin, health, page):
+    for module in (score, protocol, reviews, queue, admin, health, page):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:  # off unless the installer lists origins

@@ -6,11 +6,15 @@ POSTWACHT_REVIEW_RETENTION_DAYS     reviews older than this are purged (start-up
 POSTWACHT_REQUIRE_TOKEN_FOR_SCORING true / false / auto (default: required unless bound to loopback)
 POSTWACHT_ADMIN_TOKEN               enables /v1/admin/* for a bearer with exactly this value
 POSTWACHT_CORS_ORIGINS              comma-separated origins allowed by CORS (default: none, CORS off)
+POSTWACHT_MODEL_CHECK_SECONDS       how often the service checks the models/ACTIVE pointer and loads a
+                                    promoted or rolled-back model (default 10; 0 turns the check off;
+                                    Settings built in code, as in tests, do not check unless asked)
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from model.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, var_dir
 
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_MODEL_CHECK_SECONDS = 10.0
 # Request bodies: a draft is at most MAX_TEXT_CHARS characters, at most 6 bytes each in JSON (\uXXXX).
 MAX_BODY_BYTES = 1 << 20
 MAX_BATCH_BODY_BYTES = 48 << 20
@@ -72,6 +77,7 @@ class Settings:
     host: str = "127.0.0.1"
     max_text_chars: int = MAX_TEXT_CHARS
     max_batch_items: int = MAX_BATCH_ITEMS
+    model_check_seconds: float = 0.0
 
     @classmethod
     def from_env(cls, host: str = "127.0.0.1", environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +93,13 @@ class Settings:
         require = _parse_bool("POSTWACHT_REQUIRE_TOKEN_FOR_SCORING",
                               env.get("POSTWACHT_REQUIRE_TOKEN_FOR_SCORING", ""))
         origins = tuple(o.strip() for o in env.get("POSTWACHT_CORS_ORIGINS", "").split(",") if o.strip())
+        check_raw = env.get("POSTWACHT_MODEL_CHECK_SECONDS", "").strip()
+        try:
+            check = float(check_raw) if check_raw else DEFAULT_MODEL_CHECK_SECONDS
+        except ValueError as exc:
+            raise ConfigError(f"POSTWACHT_MODEL_CHECK_SECONDS must be a number, not {check_raw!r}") from exc
+        if not math.isfinite(check) or check < 0:
+            raise ConfigError("POSTWACHT_MODEL_CHECK_SECONDS must be 0 (off) or more")
         return cls(
             database_url=normalize_database_url(url),
             review_retention_days=days,
@@ -95,4 +108,5 @@ class Settings:
             admin_token=env.get("POSTWACHT_ADMIN_TOKEN") or None,
             cors_origins=origins,
             host=host,
+            model_check_seconds=check,
         )

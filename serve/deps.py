@@ -1,4 +1,5 @@
-"""Dependencies that hand out what the app's lifespan set up (scoring, database, settings, metrics)."""
+"""Dependencies that hand out what the app's lifespan set up (scoring, database, settings, metrics,
+the model reloader)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from serve.db import Database
 from serve.errors import service_unavailable
 from serve.metrics import Metrics
 from serve.scoring import ScoringService
-from serve.state import ScorerHolder
+from serve.state import ModelReloader, ScorerHolder
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,6 +27,10 @@ def get_metrics(request: Request) -> Metrics:
 
 def get_holder(request: Request) -> ScorerHolder:
     return request.app.state.holder
+
+
+def get_reloader(request: Request) -> ModelReloader:
+    return request.app.state.reloader
 
 
 def get_scoring(request: Request) -> ScoringService:
@@ -51,6 +56,7 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 HolderDep = Annotated[ScorerHolder, Depends(get_holder)]
+ReloaderDep = Annotated[ModelReloader, Depends(get_reloader)]
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from model.labels import LABELS, ROLES
@@ -65,6 +66,16 @@ def review_not_found(review_id: int) -> ApiError:
     return ApiError(404, "review_not_found", f"Review {review_id} bestaat niet.", f"Review {review_id} not found.")
 
 
+def queue_item_not_found(item_id: int) -> ApiError:
+    return ApiError(404, "queue_item_not_found", f"Wachtrij-item {item_id} bestaat niet.",
+                    f"Queue item {item_id} not found.")
+
+
+def queue_item_closed(item_id: int, status: str) -> ApiError:
+    return ApiError(409, "queue_item_closed", f"Wachtrij-item {item_id} is al afgehandeld ({status}).",
+                    f"Queue item {item_id} is already closed ({status}).", item_status=status)
+
+
 def token_not_found(token_id: int) -> ApiError:
     return ApiError(404, "token_not_found", f"Token {token_id} bestaat niet.", f"Token {token_id} not found.")
 
@@ -83,6 +94,12 @@ def token_invalid() -> ApiError:
 def admin_disabled() -> ApiError:
     return ApiError(403, "admin_disabled", "Beheer via HTTP staat uit (POSTWACHT_ADMIN_TOKEN is niet gezet).",
                     "Admin over HTTP is off (POSTWACHT_ADMIN_TOKEN is not set).")
+
+
+def model_not_loadable(reason: str) -> ApiError:
+    return ApiError(409, "model_not_loadable",
+                    f"Het actieve model kon niet geladen worden; het huidige model blijft in gebruik. ({reason})",
+                    f"The active model could not be loaded; the current model keeps serving. ({reason})")
 
 
 def service_unavailable() -> ApiError:
@@ -117,6 +134,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> SafeJSONRes
                             headers=getattr(exc, "headers", None))
 
 
+async def handle_database_down(request: Request, exc: Exception) -> SafeJSONResponse:
+    # Connection-level failures only (server down, locked too long); other database errors stay 500s.
+    return error_response(service_unavailable())
+
+
 async def handle_validation_error(request: Request, exc: Exception) -> SafeJSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
@@ -137,4 +159,5 @@ EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     StarletteHTTPException: handle_http_exception,
     RequestValidationError: handle_validation_error,
+    OperationalError: handle_database_down,
 }

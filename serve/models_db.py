@@ -5,12 +5,14 @@ reviews          a reviewed draft: text, role, the model's prediction (scores, l
                  the reviewer's verdict; `agrees` is true when reviewer and model flag the same labels
 review_labels    one row per (review, source, label): the model's flagged labels and the reviewer's
 audit_events     who did what and when; never the text
+review_queue     reported messages waiting for a reviewer (`postwacht reviews import`), with the model's
+                 scores; the least certain first. A reviewed item keeps no text: the review holds it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -19,6 +21,8 @@ from model.labels import LABELS
 
 PREDICTED = "predicted"
 REVIEWER = "reviewer"
+# review_queue.status
+QUEUE_OPEN, QUEUE_DONE, QUEUE_SKIPPED = "open", "done", "skipped"
 
 
 def _label_order(label: str) -> int:
@@ -47,7 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's declared name)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
 class ReviewerToken(Base):
@@ -111,3 +115,23 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     review_id: Mapped[int | None] = mapped_column(Integer, default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class QueueItem(Base):
+    __tablename__ = "review_queue"
+    __table_args__ = (Index("ix_review_queue_status_uncertainty", "status", "uncertainty"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of role and text: no double entries
+    source: Mapped[str] = mapped_column(String(200))      # the imported file
+    source_id: Mapped[str] = mapped_column(String(200))   # the row's id in that file
+    text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))
+    model_version: Mapped[str] = mapped_column(String(120))
+    predicted_scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    predicted_labels: Mapped[list[str]] = mapped_column(JSON)
+    uncertainty: Mapped[float] = mapped_column(Float)     # min |score - threshold| over the labels
+    status: Mapped[str] = mapped_column(String(10), default=QUEUE_OPEN)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

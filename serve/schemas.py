@@ -7,13 +7,13 @@ extra fields the engine adds pass through).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from model.labels import LABELS, LEVELS, ROLES
 from model.settings import MAX_TEXT_CHARS
-from serve.models_db import PREDICTED, REVIEWER, Review
+from serve.models_db import PREDICTED, REVIEWER, QueueItem, Review
 
 LabelId = Literal[LABELS]  # type: ignore[valid-type]
 Level = Literal[LEVELS]  # type: ignore[valid-type]
@@ -206,6 +206,45 @@ class PurgeOut(BaseModel):
     retention_days: int
 
 
+# ---- review queue ----------------------------------------------------------------------------------
+class QueueItemOut(BaseModel):
+    id: int
+    text: str
+    role: str
+    predicted_labels: list[str] = Field(description="The labels the model flagged in the batch run.")
+    predicted_scores: dict[str, float]
+    uncertainty: float = Field(description="min |score - threshold| over the labels; smallest first.")
+    model_version: str
+    source: str = Field(description="The imported results file.")
+    source_id: str = Field(description="The row's id in the batch.")
+    created_at: datetime
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItemOut]
+    open: int
+    done: int
+    skipped: int
+
+
+class QueueReviewIn(BaseModel):
+    labels: list[LabelId] = Field(description="The labels the reviewer says are right (empty: none).")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class QueueItemDone(BaseModel):
+    item_id: int
+    status: str
+    review_id: int | None = None
+    open: int = Field(description="Open items left in the queue.")
+
+
+class ReloadOut(BaseModel):
+    model_version: str = Field(description="The version served from now on.")
+    previous_version: str | None = Field(description="The version served before this call.")
+    changed: bool = Field(description="False when the active version was already being served.")
+
+
 def review_out(review: Review) -> ReviewOut:
     return ReviewOut(
         id=review.id, text=review.text, role=review.role, labels=review.label_set(REVIEWER),
@@ -213,4 +252,12 @@ def review_out(review: Review) -> ReviewOut:
         predicted_level=review.predicted_level, predicted_risk=review.predicted_risk, agrees=review.agrees,
         note=review.note, model_version=review.model_version, reviewer_token_id=review.reviewer_token_id,
         created_at=review.created_at, updated_at=review.updated_at,
+    )
+
+
+def queue_item_out(item: QueueItem) -> QueueItemOut:
+    return QueueItemOut(
+        id=item.id, text=item.text, role=item.role, predicted_labels=list(item.predicted_labels),
+        predicted_scores=item.predicted_scores, uncertainty=item.uncertainty, model_version=item.model_version,
+        source=item.source, source_id=item.source_id, created_at=item.created_at,
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from corpus.build import split_for
 from model.labels import LABELS
-from serve.models_db import PREDICTED, REVIEWER, AuditEvent, Review, ReviewLabel, utcnow
+from serve.models_db import PREDICTED, REVIEWER, AuditEvent, QueueItem, Review, ReviewLabel, utcnow
 
 
 def audit(session: Session, actor: str, action: str, *, token_id: int | None = None,
@@ -97,13 +97,16 @@ def iter_corpus_rows(session: Session, batch: int = 500) -> Iterator[dict[str, A
 
 
 def purge_reviews(session: Session, days: int, *, actor: str, now: datetime | None = None) -> int:
-    """Delete reviews older than `days` days (0: keep all). Returns how many were deleted."""
+    """Delete reviews older than `days` days (0: keep all). Returns how many were deleted.
+    Queued reported messages (serve/queue.py) hold text too and follow the same retention."""
     if days <= 0:
         return 0
     cutoff = (now or utcnow()) - timedelta(days=days)
+    queued = session.execute(delete(QueueItem).where(QueueItem.created_at < cutoff)).rowcount or 0
     old_ids = select(Review.id).where(Review.created_at < cutoff)
     session.execute(delete(ReviewLabel).where(ReviewLabel.review_id.in_(old_ids)))
     count = session.execute(delete(Review).where(Review.created_at < cutoff)).rowcount or 0
-    if count or actor != "system":  # the start-up purge leaves no trace when it deleted nothing
-        audit(session, actor, "review.purge", detail={"deleted": count, "retention_days": days})
+    if count or queued or actor != "system":  # the start-up purge leaves no trace when it deleted nothing
+        audit(session, actor, "review.purge", detail={"deleted": count, "retention_days": days,
+                                                      **({"queue_deleted": queued} if queued else {})})
     return int(count)

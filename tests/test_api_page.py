@@ -140,6 +140,7 @@ def test_check_a_draft_sign_in_and_review(page, server):
     page.fill("#review-note", "ook dreigend")
     page.click("#review-save")
     page.wait_for_selector("#review-status:has-text('opgeslagen')")
+    assert page.is_disabled("#review-right")  # one review per check
 
     stored = httpx.get(f"{base}/v1/reviews", headers=bearer(token)).json()["items"]
     assert len(stored) == 1

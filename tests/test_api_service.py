@@ -185,3 +185,45 @@ def test_empty_holder_is_not_ready():
     assert not holder.ready()
     with pytest.raises(RuntimeError):
         holder.get()
+
+
+def test_a_database_that_went_away_is_a_503_not_a_500(scorer, tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    from serve.tokens import Reviewer
+
+    with client_for(scorer, sqlite_url(tmp_path)) as c:
+        def down(*args, **kwargs) -> Reviewer:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+        c.app.state.database.session = down
+        response = c.get("/v1/reviews", headers={"Authorization": "Bearer pwt_x"})
+    assert response.status_code == 503 and response.json()["code"] == "not_ready"
+
+
+def test_drafts_scored_together_each_get_their_own_result(scorer):
+    import asyncio
+
+    from serve.scoring import ScoringService
+
+    drafts = [{"id": i, "text": f"Bericht {i}: jij bent zo dom" if i % 3 == 0 else f"Fijne dag {i}",
+               "role": "leerling"} for i in range(40)]
+    service = ScoringService(ScorerHolder(scorer), max_batch=8)
+    batches: list[int] = []
+    real = service._score_many
+    service._score_many = lambda items: batches.append(len(items)) or real(items)  # type: ignore[method-assign]
+
+    async def run() -> tuple[list[dict], list[dict]]:
+        singles = await asyncio.gather(*(service.score(d) for d in drafts))
+        many = await service.score_many(drafts * 4)
+        return list(singles), many
+
+    try:
+        singles, many = asyncio.run(run())
+    finally:
+        service.close()
+    assert [r["id"] for r in singles] == list(range(40))
+    assert singles == scorer.score_many(drafts)
+    assert [r["id"] for r in many] == list(range(40)) * 4
+    micro_batches = batches[:-3]  # the 160-item batch request went in chunks of 64, 64 and 32
+    assert batches[-3:] == [64, 64, 32] and max(micro_batches) == 8

@@ -41,7 +41,9 @@ def _cfg(inp: Path, out: Path, **kw: object) -> BatchConfig:
 def test_two_worker_processes_write_the_same_bytes_as_one(tmp_path: Path, scorer: Scorer) -> None:
     inp = _input(tmp_path / "in.jsonl")
     single = run_batch(_cfg(inp, tmp_path / "one.csv", workers=1), scorer=scorer)
-    pooled = run_batch(_cfg(inp, tmp_path / "two.csv", workers=2, version_dir=models_dir() / scorer.version))
+    # 6 chunks; the pool is replaced after 4, so order must also hold across worker generations
+    pooled = run_batch(_cfg(inp, tmp_path / "two.csv", workers=2, version_dir=models_dir() / scorer.version,
+                            pool_recycle_chunks=4))
     assert pooled.workers == 2
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     assert pooled.summary.to_state() == single.summary.to_state()

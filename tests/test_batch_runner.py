@@ -169,6 +169,18 @@ def test_cli_prints_counts_but_no_draft_text(tmp_path: Path, scorer: Scorer, mon
     assert (tmp_path / "r.html").exists()
 
 
+def test_unreadable_input_leaves_an_existing_output_alone(tmp_path: Path, scorer: Scorer) -> None:
+    from serve.batch.readers import ReaderError
+
+    inp = tmp_path / "in.csv"
+    inp.write_bytes(b'id,"text\n1,hallo\n')  # the header's quote never closes
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"earlier results\n")
+    with pytest.raises(ReaderError):
+        run_batch(_cfg(inp, out), scorer=scorer)
+    assert out.read_bytes() == b"earlier results\n"
+
+
 def test_cli_rejects_an_unknown_output_extension(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from postwacht.cli import main
 

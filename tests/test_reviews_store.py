@@ -1,5 +1,5 @@
 """The review store underneath the routes: migrations, WAL, tokens hashed at rest, retention,
-the `postwacht tokens` / `postwacht reviews` commands, the admin routes and the settings."""
+the `postwacht tokens` / `postwacht reviews purge` commands, the admin routes and the settings."""
 
 from __future__ import annotations
 
@@ -141,9 +141,10 @@ def test_cli_reviews_purge_uses_the_retention_setting(db, scorer, monkeypatch, c
     assert actions.count("review.purge") == 2
 
 
-def test_cli_reviews_import_is_not_there_yet(tmp_path, capsys):
+def test_cli_reviews_import_of_a_missing_file_says_so(tmp_path, capsys):
+    # the import itself is covered by test_review_queue.py
     assert main(["reviews", "import", str(tmp_path / "x.jsonl")]) == 2
-    assert "nog niet" in capsys.readouterr().err
+    assert "bestand niet gevonden" in capsys.readouterr().err
 
 
 def test_admin_routes_manage_tokens_with_the_admin_token(db, scorer):

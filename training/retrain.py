@@ -29,7 +29,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -385,7 +385,7 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
         data = {
             "candidate": cand.version, "baseline": baseline, "promoted": promoted, "refusal": refusal,
             "source": options.source, "counts": counts,
-            "overrides": [o.__dict__ for o in plan.overrides], "superseded": plan.superseded,
+            "overrides": [asdict(o) for o in plan.overrides], "superseded": plan.superseded,
             "gate": decision.to_dict(),
             "sizes": {"baseline": {k: old_bundle.manifest.get(k) for k in ("n_train", "n_dev", "n_test")},
                       "candidate": {k: cand.manifest.get(k) for k in ("n_train", "n_dev", "n_test")}},

@@ -20,7 +20,9 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         mark = "*" if r["active"] else " "
         f1 = f"{r['macro_f1']:.3f}" if isinstance(r["macro_f1"], float) else "-"
-        print(f"{mark} {r['version']}  created {r['created']}  corpus {r['corpus_hash']}  test macro-F1 {f1}")
+        gate = {"promoted": "  retrain: door de gate", "refused": "  retrain: geweigerd door de gate"}
+        print(f"{mark} {r['version']}  created {r['created']}  corpus {r['corpus_hash']}  test macro-F1 {f1}"
+              f"{gate.get(r.get('gate') or '', '')}")
     return 0
 
 
@@ -41,14 +43,17 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from training.registry import activate
+    from training.registry import activate, retrain_verdict
 
     try:
         activate(args.version)
     except ArtifactError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 1
+    if retrain_verdict(models_dir() / args.version) == "refused":
+        print("LET OP: de gate had deze versie geweigerd; zie retrain_report.md in de versiemap.", file=sys.stderr)
     print(f"actief model: {args.version}")
+    print("Een draaiende service laadt het binnen enkele seconden (of direct: POST /v1/admin/reload).")
     return 0
 
 
@@ -59,8 +64,13 @@ def _rollback(args: argparse.Namespace) -> int:
     if previous is None:
         print("Geen eerdere versie om naar terug te gaan.", file=sys.stderr)
         return 1
-    activate(previous)
+    try:
+        activate(previous)
+    except ArtifactError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
     print(f"teruggezet naar {previous}")
+    print("Een draaiende service laadt het binnen enkele seconden (of direct: POST /v1/admin/reload).")
     return 0
 
 

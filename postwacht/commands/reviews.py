@@ -1,4 +1,5 @@
-"""`postwacht tokens add|list|revoke` (reviewer tokens) and `postwacht reviews purge|import`.
+"""`postwacht tokens add|list|revoke` (reviewer tokens) and `postwacht reviews purge|import`
+(import: batch results into the review queue, serve/queue.py).
 
 Both work on the service's database (POSTWACHT_DATABASE_URL, default var/postwacht.db) and
 bring its schema up to date first.
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -20,6 +24,17 @@ def _database() -> Any:
     return database
 
 
+@contextmanager
+def _session() -> Iterator[Any]:
+    """A session on the service's database; the connection pool is closed afterwards."""
+    database = _database()
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
@@ -27,8 +42,7 @@ def _when(value: Any) -> str:
 def _tokens_add(args: argparse.Namespace) -> int:
     from serve.tokens import add_token
 
-    database = _database()
-    with database.session() as session:
+    with _session() as session:
         row, secret = add_token(session, args.name)
         token_id = row.id
     print(f"Token {token_id} voor {args.name!r} aangemaakt. Bewaar het nu; het wordt niet nog eens getoond:")
@@ -39,8 +53,7 @@ def _tokens_add(args: argparse.Namespace) -> int:
 def _tokens_list(args: argparse.Namespace) -> int:
     from serve.tokens import list_tokens
 
-    database = _database()
-    with database.session() as session:
+    with _session() as session:
         rows = list_tokens(session)
         if not rows:
             print("Nog geen tokens. Maak er een met `postwacht tokens add NAAM`.")
@@ -54,8 +67,7 @@ def _tokens_list(args: argparse.Namespace) -> int:
 def _tokens_revoke(args: argparse.Namespace) -> int:
     from serve.tokens import revoke_token
 
-    database = _database()
-    with database.session() as session:
+    with _session() as session:
         row = revoke_token(session, args.token_id)
     if row is None:
         print(f"FOUT: token {args.token_id} bestaat niet.", file=sys.stderr)
@@ -72,17 +84,91 @@ def _reviews_purge(args: argparse.Namespace) -> int:
     if days <= 0:
         print("Bewaartermijn is 0 (voor altijd bewaren): niets verwijderd.")
         return 0
-    database = _database()
-    with database.session() as session:
+    with _session() as session:
         deleted = purge_reviews(session, days, actor="cli")
     print(f"{deleted} review(s) ouder dan {days} dagen verwijderd.")
     return 0
 
 
+def _read_results(path: Path) -> list[dict[str, Any]]:
+    """Batch results (.jsonl, one result object per line)."""
+    import json
+
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise ValueError(f"{path.name} regel {n}: geen geldige JSON (invalid JSON)") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path.name} regel {n}: geen JSON-object (not a JSON object)")
+            rows.append(row)
+    return rows
+
+
+def _read_input(path: Path) -> dict[str, tuple[Any, Any]]:
+    """The batch input (jsonl, csv or xlsx, read as `postwacht batch` reads it): id -> (text, role)."""
+    from serve.batch.readers import detect_input_format, read_rows
+
+    return {str(row.id): (row.text, row.role) for row in read_rows(path, detect_input_format(path))
+            if row.error is None}
+
+
+def _thresholds_lookup() -> Any:
+    """model version -> its thresholds (from models/<version>/manifest.json; else the active model's)."""
+    from model.artifacts import ArtifactError, active_version, read_manifest
+    from model.settings import models_dir
+
+    cache: dict[str | None, dict[str, float]] = {}
+
+    def thresholds(version: str | None) -> dict[str, float]:
+        if version not in cache:
+            found: dict[str, float] = {}
+            for candidate in (version, active_version()):
+                if not candidate:
+                    continue
+                try:
+                    found = dict(read_manifest(models_dir() / candidate).get("thresholds") or {})
+                except (ArtifactError, OSError):
+                    continue
+                if found:
+                    break
+            cache[version] = found
+        return cache[version]
+
+    return thresholds
+
+
 def _reviews_import(args: argparse.Namespace) -> int:
-    # The import queue (reviewed cases into corpus/) is the learning-loop issue's part.
-    print("FOUT: `postwacht reviews import` is nog niet beschikbaar (not implemented yet).", file=sys.stderr)
-    return 2
+    from serve.batch.readers import ReaderError
+    from serve.queue import import_results, queue_counts
+
+    results_path = Path(args.file)
+    try:
+        results = _read_results(results_path)
+        texts = _read_input(Path(args.input)) if args.input else {}
+    except FileNotFoundError as exc:
+        print(f"FOUT: bestand niet gevonden (file not found): {exc.filename}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, ReaderError) as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    with _session() as session:
+        outcome = import_results(session, results, results_path.name, texts=texts,
+                                 thresholds_for=_thresholds_lookup(), actor="cli")
+        counts = queue_counts(session)
+    print(f"{outcome.added} bericht(en) in de wachtrij gezet; al in de wachtrij: {outcome.already_queued}; "
+          f"overgeslagen: {outcome.skipped} (zonder scores {outcome.not_scored}, zonder tekst "
+          f"{outcome.missing_text}, onbekende rol {outcome.bad_role}).")
+    if outcome.missing_text and not args.input:
+        print("Batchresultaten bevatten geen tekst: geef het oorspronkelijke invoerbestand mee met --input.",
+              file=sys.stderr)
+    print(f"Wachtrij: {counts['open']} open, {counts['done']} beoordeeld, {counts['skipped']} overgeslagen. "
+          "Werk hem af op de pagina (Voor reviewers → Wachtrij).")
+    return 0 if outcome.added or outcome.already_queued else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,6 +187,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     purge = rsub.add_parser("purge", help="delete reviews past POSTWACHT_REVIEW_RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None, help="override the retention period")
     purge.set_defaults(func=_reviews_purge)
-    imp = rsub.add_parser("import", help="queue reviewed cases for the corpus (not yet available)")
-    imp.add_argument("file")
+    imp = rsub.add_parser("import", help="queue batch results for review, least certain first",
+                          description="Queue reported messages scored by `postwacht batch` for reviewers. "
+                                      "Batch results carry no text: pass the original input with --input "
+                                      "(matched by id), or results that include 'text'.")
+    imp.add_argument("file", help="batch results (.jsonl)")
+    imp.add_argument("--input", metavar="FILE", help="the batch input the results came from (.jsonl, .csv, .xlsx)")
     imp.set_defaults(func=_reviews_import)

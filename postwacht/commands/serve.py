@@ -6,7 +6,16 @@ Trains a model first when none is active (the README's run command on a fresh ma
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+
+
+def _service_logging(verbose: bool) -> None:
+    # The CLI and the model quiet the root logger; the service's own lines (ids, sizes, timings,
+    # never text) and uvicorn's start-up lines should still show.
+    level = logging.DEBUG if verbose else logging.INFO
+    for name in ("postwacht", "uvicorn", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(level)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
+    _service_logging(getattr(args, "verbose", False))
     try:
         version = ensure_active_model()
     except ArtifactError as exc:
@@ -36,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
         print("Scoren vraagt een reviewertoken (POSTWACHT_REQUIRE_TOKEN_FOR_SCORING of een publiek adres).",
               flush=True)
     # One worker: the model is loaded once; our own middleware writes the access log (no bodies).
+    # Keep-alive longer than common clients' idle expiry (httpx: 5 s), so a reused connection is not
+    # closed under the client's feet.
     uvicorn.run(app, host=args.host, port=args.port, workers=1, access_log=False, log_config=None,
-                server_header=False)
+                server_header=False, timeout_keep_alive=15)
     return 0
 
 

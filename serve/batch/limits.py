@@ -15,6 +15,10 @@ CHUNK_ROWS = 256
 CHUNK_CHARS = 2_000_000
 # Chunks in flight per worker process (bounded window: constant memory, order kept).
 INFLIGHT_PER_WORKER = 3
+# Worker processes are replaced after this many chunks (512k rows): spaCy's string store grows
+# with every new token (~0.25 KB per draft of chat text), a fresh process starts from zero.
+# (Not max_tasks_per_child: that deadlocks on Python 3.11, CPython gh-115634.)
+POOL_RECYCLE_CHUNKS = 2000
 
 # Report: how many highest-risk rows, how much redacted text and evidence per row.
 TOP_ROWS = 25

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -96,6 +96,7 @@ class _Line(NamedTuple):
     data: bytes  # empty for a line that was too long (its bytes are skipped, not kept)
     too_long: bool
     head: bytes  # the first bytes of the line, for salvaging an id
+    size: int  # bytes of the line in the file
 
 
 def _bounded_lines(fh: IO[bytes], limit: int = MAX_ROW_BYTES) -> Iterator[_Line]:
@@ -105,14 +106,15 @@ def _bounded_lines(fh: IO[bytes], limit: int = MAX_ROW_BYTES) -> Iterator[_Line]
         if not line:
             return
         if len(line) > limit and not line.endswith(b"\n"):
-            head = line[:1024]
+            head, size = line[:1024], len(line)
             while True:  # drain the rest of this line in bounded pieces
                 more = fh.readline(1 << 20)
+                size += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            yield _Line(b"", True, head)
+            yield _Line(b"", True, head, size)
             continue
-        yield _Line(line, False, line[:1024])
+        yield _Line(line, False, line[:1024], len(line))
 
 
 # ---- JSONL --------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ def _salvage_json_id(head: bytes) -> Any:
         return None
 
 
-def read_jsonl(path: Path, skip: int = 0) -> Iterator[InputRow]:
+def read_jsonl(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
     """Rows of a JSONL file: objects with `id`, `text` and optional `role`."""
     number = 0
     with path.open("rb") as fh:
@@ -205,7 +207,7 @@ class _LineFeed:
             if data.startswith(codecs.BOM_UTF8):
                 data = data[len(codecs.BOM_UTF8):]
         # invalid bytes become lone surrogates; the row that holds them is an error row
-        return _Piece(data.decode("utf-8", "surrogateescape"), len(line.data), line.too_long)
+        return _Piece(data.decode("utf-8", "surrogateescape"), line.size, line.too_long)
 
     def __iter__(self) -> _LineFeed:
         return self
@@ -224,6 +226,7 @@ class CsvRecord(NamedTuple):
     error: str | None
     first_line: str  # the record's first physical line (to salvage an id from a broken one)
     end_bytes: int  # bytes of the file consumed up to the end of this record
+    complete: bool  # the record ended in a newline (a torn last record does not)
 
 
 def iter_csv_records(fh: IO[bytes]) -> Iterator[CsvRecord]:
@@ -249,11 +252,12 @@ def iter_csv_records(fh: IO[bytes]) -> Iterator[CsvRecord]:
             reader = csv.reader(feed, strict=True)
             consumed += first.nbytes
             error = ROW_TOO_LARGE if isinstance(exc, _RowTooLarge) else BROKEN_QUOTING
-            yield CsvRecord(None, error, "" if first.too_long else first.text, consumed)
+            yield CsvRecord(None, error, "" if first.too_long else first.text, consumed, False)
             continue
         consumed += sum(p.nbytes for p in feed.taken)
         first_line = feed.taken[0].text if feed.taken else ""
-        yield CsvRecord(fields, None, first_line, consumed)
+        complete = bool(feed.taken) and feed.taken[-1].text.endswith("\n")
+        yield CsvRecord(fields, None, first_line, consumed, complete)
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -273,7 +277,7 @@ def _salvage_csv_id(line: str, id_col: int | None) -> Any:
     return clean_str(fields[id_col]) if id_col < len(fields) else None
 
 
-def read_csv(path: Path, skip: int = 0) -> Iterator[InputRow]:
+def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
     """Rows of a CSV file with a header naming `id`, `text` and optional `role` columns."""
     with path.open("rb") as fh:
         records = iter_csv_records(fh)
@@ -320,7 +324,7 @@ def _csv_row(number: int, fields: list[str], width: int, id_col: int | None, tex
 
 
 # ---- XLSX ---------------------------------------------------------------------------------
-def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Iterator[InputRow]:
+def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[InputRow, None, None]:
     """Rows of the first (or the named) worksheet; the first non-empty row is the header.
     openpyxl's read-only mode streams the sheet; its shared-string table is held in memory."""
     from openpyxl import load_workbook
@@ -380,7 +384,7 @@ def xlsx_row_estimate(path: Path, sheet: str | None = None) -> int | None:
 
 
 # ---- entry points ---------------------------------------------------------------------------
-def read_rows(path: Path, fmt: str, skip: int = 0, sheet: str | None = None) -> Iterator[InputRow]:
+def read_rows(path: Path, fmt: str, skip: int = 0, sheet: str | None = None) -> Generator[InputRow, None, None]:
     """The rows of `path` after the first `skip` rows (used by --resume)."""
     if not path.is_file():
         raise ReaderError(f"invoerbestand {path} bestaat niet")

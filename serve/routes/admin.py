@@ -1,7 +1,8 @@
-"""/v1/admin/*: the installer's token (POSTWACHT_ADMIN_TOKEN) manages reviewer tokens and retention.
+"""/v1/admin/*: the installer's token (POSTWACHT_ADMIN_TOKEN) manages reviewer tokens and retention,
+and reloads the model after `postwacht retrain` or `postwacht models promote|rollback`.
 
-The same actions exist on the command line (`postwacht tokens …`, `postwacht reviews purge`).
-The model reload of the learning loop belongs here too.
+The same actions exist on the command line (`postwacht tokens …`, `postwacht reviews purge`);
+the reload also happens by itself within POSTWACHT_MODEL_CHECK_SECONDS.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
+from model.artifacts import ArtifactError
 from serve.auth import require_admin
-from serve.deps import SessionDep, SettingsDep
-from serve.errors import token_not_found
+from serve.deps import ReloaderDep, SessionDep, SettingsDep
+from serve.errors import model_not_loadable, token_not_found
 from serve.models_db import ReviewerToken
-from serve.schemas import ErrorOut, PurgeOut, TokenCreate, TokenCreated, TokenOut
+from serve.schemas import ErrorOut, PurgeOut, ReloadOut, TokenCreate, TokenCreated, TokenOut
 from serve.store import purge_reviews
 from serve.tokens import add_token, list_tokens, revoke_token
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=ERRORS)
 
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -55,3 +57,14 @@ def purge(session: SessionDep, settings: SettingsDep) -> PurgeOut:
     deleted = purge_reviews(session, settings.review_retention_days, actor="admin")
     session.commit()
     return PurgeOut(deleted=deleted, retention_days=settings.review_retention_days)
+
+
+@router.post("/reload", response_model=ReloadOut, summary="Serve the model the registry's ACTIVE pointer names")
+def reload_model(reloader: ReloaderDep) -> ReloadOut:
+    # plain def: loading and verifying a model takes seconds, off the event loop; scoring goes on meanwhile
+    try:
+        outcome = reloader.reload()
+    except ArtifactError as exc:
+        raise model_not_loadable(str(exc)) from None
+    return ReloadOut(model_version=outcome.model_version, previous_version=outcome.previous_version,
+                     changed=outcome.changed)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from model.labels import AUTHOR_ROLES, DEFAULT_ROLE, LABELS, LEVELS, PII_NAME_NL, PII_PLACEHOLDER, PII_TYPES, ROLES
+from model.labels import (
+    AUTHOR_ROLES,
+    DEFAULT_ROLE,
+    LABELS,
+    LEVELS,
+    PII_NAME_NL,
+    PII_PLACEHOLDER,
+    PII_TYPES,
+    ROLES,
+)
 from model.protocol import get_protocol
 from serve.schemas import LabelEntry, LabelInfo, LabelsOut, PiiTypeInfo, ProtocolArticle, ProtocolOut
 

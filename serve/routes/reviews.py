@@ -13,13 +13,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from model.labels import LABELS, InvalidRoleError, check_role
+from model.labels import LABELS
 from serve.auth import ReviewerDep, require_reviewer
 from serve.config import REVIEW_PAGE_MAX
-from serve.deps import DatabaseDep, MetricsDep, ScoringDep, SessionDep, SettingsDep
-from serve.errors import not_scorable, review_not_found, text_too_long, unknown_label, unknown_role
+from serve.deps import DatabaseDep, ScoringDep, SessionDep, SettingsDep
+from serve.errors import not_scorable, review_not_found
 from serve.schemas import ErrorOut, ReviewCreate, ReviewerOut, ReviewOut, ReviewPage, review_out
-from serve.store import ReviewFilter, audit, create_review, delete_review, get_review, iter_corpus_rows, list_reviews
+from serve.store import (
+    ReviewFilter,
+    audit,
+    create_review,
+    delete_review,
+    get_review,
+    iter_corpus_rows,
+    list_reviews,
+)
+from serve.tokens import Reviewer
+from serve.validation import checked_label, checked_role, storable_text
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 413, 422)}
 router = APIRouter(prefix="/v1", tags=["reviews"], dependencies=[Depends(require_reviewer)], responses=ERRORS)
@@ -29,43 +39,25 @@ LabelQuery = Annotated[str | None, Query(description="Only reviews the reviewer 
                                          json_schema_extra={"enum": list(LABELS)})]
 
 
-def _clean(value: str) -> str:
-    """Text as stored: lone surrogates and NUL (which PostgreSQL refuses) become U+FFFD."""
-    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
-        return "".join("\ufffd" if c == "\x00" or "\ud800" <= c <= "\udfff" else c for c in value)
-    return value
-
-
-def _check_label(label: str | None) -> str | None:
-    if label is not None and label not in LABELS:
-        raise unknown_label()
-    return label
-
-
-def actor_of(reviewer: Any) -> str:
+def actor_of(reviewer: Reviewer) -> str:
     return f"token:{reviewer.token_id}"
 
 
 @router.get("/reviewer", response_model=ReviewerOut, summary="Who this token belongs to (sign-in check)")
-def whoami(reviewer: ReviewerDep) -> ReviewerOut:
+def signed_in_reviewer(reviewer: ReviewerDep) -> ReviewerOut:
     return ReviewerOut(token_id=reviewer.token_id, name=reviewer.name)
 
 
 @router.post("/reviews", response_model=ReviewOut, status_code=201, summary="Store a reviewed draft")
 def create(body: ReviewCreate, reviewer: ReviewerDep, session: SessionDep, scoring: ScoringDep,
-           settings: SettingsDep, metrics: MetricsDep) -> ReviewOut:
-    if len(body.text) > settings.max_text_chars:
-        raise text_too_long(len(body.text), settings.max_text_chars)
-    try:
-        role = check_role(body.role)
-    except InvalidRoleError:
-        raise unknown_role(body.role) from None
-    text = _clean(body.text)
+           settings: SettingsDep) -> ReviewOut:
+    role = checked_role(body.text, body.role, settings.max_text_chars)
+    text = storable_text(body.text)
     result = scoring.score_blocking({"text": text, "role": role})
     if result["error"]:
         raise not_scorable(result["error"])
     review = create_review(session, text=text, role=role, reviewer_labels=list(body.labels),
-                           note=_clean(body.note) if body.note else None, result=result,
+                           note=storable_text(body.note) if body.note else None, result=result,
                            token_id=reviewer.token_id, actor=actor_of(reviewer))
     session.commit()
     return review_out(review)
@@ -73,11 +65,12 @@ def create(body: ReviewCreate, reviewer: ReviewerDep, session: SessionDep, scori
 
 @router.get("/reviews", response_model=ReviewPage, summary="Reviews, newest first, paged and filtered")
 def index(reviewer: ReviewerDep, session: SessionDep, label: LabelQuery = None,
-          predicted_label: Annotated[str | None, Query(json_schema_extra={"enum": list(LABELS)})] = None,
+          predicted_label: Annotated[str | None, Query(description="Only reviews the model flagged this label.",
+                                                       json_schema_extra={"enum": list(LABELS)})] = None,
           disagreement: Annotated[bool | None, Query(description="true: reviewer and model differ")] = None,
           page: Annotated[int, Query(ge=1, le=100_000)] = 1,
           per_page: Annotated[int, Query(ge=1, le=REVIEW_PAGE_MAX)] = 50) -> ReviewPage:
-    flt = ReviewFilter(label=_check_label(label), predicted_label=_check_label(predicted_label),
+    flt = ReviewFilter(label=checked_label(label), predicted_label=checked_label(predicted_label),
                        disagreement=disagreement)
     rows, total = list_reviews(session, flt, page, per_page)
     audit(session, actor_of(reviewer), "review.list", token_id=reviewer.token_id,

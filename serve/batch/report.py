@@ -1,0 +1,189 @@
+"""`--report report.html`: one self-contained page for the anti-bullying coordinator.
+
+Inline CSS and SVG only (no scripts, fonts or links to fetch), so it opens offline and can be
+mailed. It shows the counts, a chart per level and per label (stacked by level), the score
+distribution of every label, the articles most often hit, the errors, and the highest-risk
+rows with their evidence. Personal data in the evidence is shown as its placeholder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from html import escape
+from pathlib import Path
+
+from model.labels import LABELS, LEVELS
+from serve.batch.summary import Summary
+
+LEVEL_COLOUR = {"geen": "#6a9f58", "laag": "#4f86b5", "midden": "#e0a526", "hoog": "#c8423b"}
+LEVEL_WORD = {"geen": "geen risico", "laag": "laag", "midden": "midden", "hoog": "hoog"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2rem auto;max-width:1100px;
+color:#1d232a;padding:0 1rem;line-height:1.45}
+h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #e4e7eb;padding-bottom:.3rem}
+.meta{color:#5b6570;font-size:.92rem}
+.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1.2rem 0}
+.kpi{border:1px solid #dde1e6;border-radius:8px;padding:.6rem 1rem;min-width:120px}
+.kpi b{display:block;font-size:1.6rem}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eceff2;vertical-align:top}
+th{background:#f5f7f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.hists{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:1rem}
+.hist{border:1px solid #eceff2;border-radius:6px;padding:.4rem .6rem}
+.hist h3{font-size:.95rem;margin:.2rem 0}
+.row{border:1px solid #dde1e6;border-left:6px solid #999;border-radius:6px;padding:.6rem .9rem;margin:.8rem 0}
+.row h3{margin:.1rem 0 .4rem;font-size:1rem}
+.badge{display:inline-block;border-radius:4px;padding:0 .4rem;color:#fff;font-size:.85rem}
+.excerpt{background:#f7f8fa;border-radius:4px;padding:.4rem .6rem;white-space:pre-wrap;font-size:.9rem}
+.ev{font-size:.9rem;margin:.3rem 0 .3rem 1rem;padding:0}
+.ev q{font-weight:600}
+.legend span{display:inline-block;margin-right:1rem;font-size:.85rem}
+.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
+footer{margin-top:2.5rem;color:#5b6570;font-size:.85rem}
+"""
+
+
+def _bar_chart(rows: list[tuple[str, dict[str, int]]], width: int = 820) -> str:
+    """Horizontal bars, each stacked by level: rows = [(label, {level: count})]."""
+    bar_h, gap, left, right = 22, 8, 280, 70
+    height = len(rows) * (bar_h + gap) + gap
+    biggest = max([sum(parts.values()) for _, parts in rows] + [1])
+    scale = (width - left - right) / biggest
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" font-size="13">']
+    for i, (name, parts) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        out.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end">{escape(name)}</text>')
+        x = float(left)
+        for level in LEVELS:
+            n = parts.get(level, 0)
+            if not n:
+                continue
+            w = n * scale
+            out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
+                       f'fill="{LEVEL_COLOUR[level]}"><title>{escape(name)}: {LEVEL_WORD[level]} {n}</title></rect>')
+            x += w
+        total = sum(parts.values())
+        out.append(f'<text x="{x + 6:.1f}" y="{y + bar_h * 0.7:.1f}">{total}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _histogram(counts: list[int], width: int = 240, height: int = 90) -> str:
+    biggest = max([*counts, 1])
+    n = len(counts)
+    bw = (width - 10) / n
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 16}" '
+           f'viewBox="0 0 {width} {height + 16}" role="img" font-size="10">']
+    for i, c in enumerate(counts):
+        h = (height - 4) * c / biggest
+        lo, hi = i / n, (i + 1) / n
+        out.append(f'<rect x="{5 + i * bw:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" '
+                   f'fill="#4f86b5"><title>score {lo:.1f}–{hi:.1f}: {c}</title></rect>')
+    out.append(f'<text x="5" y="{height + 12}">0</text>'
+               f'<text x="{width - 5}" y="{height + 12}" text-anchor="end">1</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _legend() -> str:
+    return '<p class="legend">' + "".join(
+        f'<span><i style="background:{LEVEL_COLOUR[lvl]}"></i>{LEVEL_WORD[lvl]}</span>' for lvl in LEVELS) + "</p>"
+
+
+def render_report(summary: Summary, input_name: str, model_version: str, elapsed: float | None = None,
+                  generated: str | None = None) -> str:
+    from model.protocol import get_protocol
+
+    protocol = get_protocol()
+    generated = generated or time.strftime("%Y-%m-%d %H:%M")
+    name = {lab: protocol.label_name(lab) for lab in LABELS}
+    parts: list[str] = [
+        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
+        f"<title>Postwacht batchrapport – {escape(input_name)}</title><style>{_CSS}</style></head><body>",
+        "<h1>Postwacht batchrapport</h1>",
+        f'<p class="meta">Bestand <b>{escape(input_name)}</b> · model {escape(model_version)} · '
+        f"gemaakt {escape(generated)}" + (f" · {elapsed:.0f} s rekentijd" if elapsed is not None else "") + "</p>",
+        '<div class="kpis">',
+        f'<div class="kpi">rijen<b>{summary.rows}</b></div>',
+        f'<div class="kpi">gescoord<b>{summary.scored}</b></div>',
+        f'<div class="kpi">fouten<b>{summary.errors}</b></div>',
+    ]
+    for level in ("hoog", "midden"):
+        parts.append(f'<div class="kpi" style="border-color:{LEVEL_COLOUR[level]}">{LEVEL_WORD[level]}'
+                     f"<b>{summary.levels.get(level, 0)}</b></div>")
+    parts.append("</div>")
+
+    parts.append("<h2>Risiconiveau</h2>")
+    parts.append(_bar_chart([(LEVEL_WORD[lvl], {lvl: summary.levels.get(lvl, 0)}) for lvl in LEVELS]))
+
+    parts.append("<h2>Labels</h2><p>Aantal berichten per label, verdeeld naar het risiconiveau van het bericht.</p>")
+    parts.append(_legend())
+    parts.append(_bar_chart([(name[lab], dict(summary.label_levels[lab])) for lab in LABELS]))
+
+    parts.append("<h2>Scoreverdeling per label</h2><div class=\"hists\">")
+    for lab in LABELS:
+        parts.append(f'<div class="hist"><h3>{escape(name[lab])}</h3>{_histogram(summary.score_hist[lab])}'
+                     f"<div class=\"meta\">{summary.labels.get(lab, 0)} gemarkeerd</div></div>")
+    parts.append("</div>")
+
+    top_articles = summary.top_articles(15)
+    parts.append("<h2>Meest geraakte artikelen</h2>")
+    if top_articles:
+        parts.append("<table><tr><th>artikel</th><th>onderdeel</th><th class=\"n\">berichten</th><th>tekst</th></tr>")
+        for art_id, n in top_articles:
+            art = protocol.articles.get(art_id)
+            section = f"{art.section}, {art.number}" if art else ""
+            text = art.text if art else ""
+            parts.append(f"<tr><td>{escape(art_id)}</td><td>{escape(section)}</td><td class=\"n\">{n}</td>"
+                         f"<td>{escape(text)}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>Geen artikelen geraakt.</p>")
+
+    if summary.error_kinds:
+        parts.append("<h2>Rijen die niet gescoord konden worden</h2><table><tr><th class=\"n\">rijen</th>"
+                     "<th>reden</th></tr>")
+        for kind, n in summary.error_kinds.most_common():
+            parts.append(f"<tr><td class=\"n\">{n}</td><td>{escape(kind)}</td></tr>")
+        parts.append("</table>")
+
+    top = summary.top_rows()
+    parts.append(f"<h2>Berichten met het hoogste risico ({len(top)})</h2>")
+    if not top:
+        parts.append("<p>Geen berichten met risico gevonden.</p>")
+    for row in top:
+        colour = LEVEL_COLOUR.get(row["level"], "#999")
+        labels = ", ".join(name.get(lab, lab) for lab in row["labels"]) or "–"
+        parts.append(f'<div class="row" style="border-left-color:{colour}">'
+                     f'<h3>Rij {row["row"]} · id {escape(str(row["id"]))} · '
+                     f'<span class="badge" style="background:{colour}">{escape(LEVEL_WORD.get(row["level"], ""))}'
+                     f'</span> risico {row["risk"]:.2f}</h3>'
+                     f'<div>rol: {escape(str(row["role"]))} · labels: {escape(labels)} · artikelen: '
+                     f'{escape(", ".join(row["articles"]) or "–")}</div>')
+        if row["evidence"]:
+            parts.append('<ul class="ev">')
+            for ev in row["evidence"]:
+                parts.append(f"<li><q>{escape(ev['quote'])}</q> – {escape(ev['explanation'])} "
+                             f"<span class=\"meta\">({escape(name.get(ev['label'], ev['label']))})</span></li>")
+            parts.append("</ul>")
+        if row["excerpt"]:
+            parts.append(f'<div class="excerpt">{escape(row["excerpt"])}</div>')
+        parts.append("</div>")
+
+    parts.append("<footer>Persoonsgegevens zijn vervangen door hun soort, zoals [TELEFOONNUMMER]. "
+                 "Dit rapport bevat berichttekst: bewaar en deel het zoals het protocol voorschrijft.</footer>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(path: Path, summary: Summary, input_name: str, model_version: str,
+                 elapsed: float | None = None) -> None:
+    html = render_report(summary, input_name, model_version, elapsed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)

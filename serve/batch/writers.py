@@ -1,0 +1,326 @@
+"""Batch output: results encoded as JSONL or flattened CSV, appended chunk by chunk.
+
+Each chunk is written, flushed and fsynced before it counts as written; a sidecar
+(`OUTPUT.progress.json`) then records how many rows and bytes are durable, plus the running
+summary. `--resume` truncates the output back to that point and goes on, so a run killed at
+any moment loses no row that was reported as written and writes none twice. Without a
+sidecar, resume scans the output itself (complete lines of JSONL, complete CSV records).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model.labels import LABELS
+from serve.batch.summary import Summary
+
+log = logging.getLogger("postwacht.batch")
+
+OUTPUT_FORMATS = ("jsonl", "csv")
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+SIDECAR_SUFFIX = ".progress.json"
+SIDECAR_VERSION = 1
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "id", "role", "risk", "level", "error",
+    *[f"{lab}_{part}" for lab in LABELS for part in ("score", "flagged")],
+    "articles", "consequences", "advice", "redacted_text", "model_version", "findings",
+)
+# Cells a spreadsheet would run as a formula (CSV injection): drafts are untrusted input.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+class OutputError(RuntimeError):
+    """The output cannot be written or resumed (message is shown to the user)."""
+
+
+def detect_output_format(path: Path, given: str | None = None) -> str:
+    if given:
+        if given not in OUTPUT_FORMATS:
+            raise OutputError(f"onbekend uitvoerformaat {given!r}; kies uit {', '.join(OUTPUT_FORMATS)}")
+        return given
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"kan het uitvoerformaat van {path.name} niet bepalen (.jsonl of .csv); "
+                          f"gebruik --output-format")
+    return fmt
+
+
+# ---- encoding -------------------------------------------------------------------------------
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars (offsets can arrive as numpy integers)
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def result_json(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False, default=_json_default)
+
+
+def encode_jsonl(results: Sequence[dict[str, Any]]) -> bytes:
+    out = []
+    for result in results:
+        line = result_json(result)
+        try:
+            out.append(line.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate somewhere: escape it, stays valid JSON
+            out.append(json.dumps(result, ensure_ascii=True, default=_json_default).encode("ascii"))
+        out.append(b"\n")
+    return b"".join(out)
+
+
+def _safe_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def flatten(result: dict[str, Any]) -> list[str]:
+    """One CSV row for a result: scores and flags per label, ids joined by ';'."""
+    labels = result.get("labels") or {}
+    row = [_safe_cell(result.get("id")), _safe_cell(result.get("role")),
+           "" if result.get("risk") is None else repr(float(result["risk"])),
+           result.get("level") or "", _safe_cell(result.get("error"))]
+    for lab in LABELS:
+        entry = labels.get(lab)
+        if entry is None:
+            row += ["", ""]
+        else:
+            row += [repr(float(entry["score"])), "1" if entry["flagged"] else "0"]
+    row += [
+        ";".join(a["id"] for a in result.get("articles") or []),
+        ";".join(c["id"] for c in result.get("consequences") or []),
+        " | ".join(result.get("advice") or []),
+        _safe_cell(result.get("redacted_text")),
+        result.get("model_version") or "",
+        json.dumps(result.get("findings") or [], ensure_ascii=False, default=_json_default),
+    ]
+    return row
+
+
+def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8", "replace")
+
+
+def encode_csv(results: Sequence[dict[str, Any]]) -> bytes:
+    return _csv_bytes([flatten(r) for r in results])
+
+
+def csv_header() -> bytes:
+    """The header, behind a UTF-8 byte-order mark so that Excel reads the file as UTF-8."""
+    return codecs.BOM_UTF8 + _csv_bytes([CSV_COLUMNS])
+
+
+def encode_results(results: Sequence[dict[str, Any]], fmt: str) -> bytes:
+    return encode_csv(results) if fmt == "csv" else encode_jsonl(results)
+
+
+def unflatten(row: dict[str, str]) -> dict[str, Any]:
+    """A result (enough of it for the summary) from a flattened CSV row."""
+    labels = None
+    if row.get("level"):
+        labels = {lab: {"score": float(row[f"{lab}_score"] or 0), "flagged": row[f"{lab}_flagged"] == "1"}
+                  for lab in LABELS}
+    articles = [{"id": a} for a in (row.get("articles") or "").split(";") if a]
+    try:
+        findings = json.loads(row.get("findings") or "[]")
+    except ValueError:
+        findings = []
+    return {
+        "id": row.get("id"), "role": row.get("role") or None,
+        "risk": float(row["risk"]) if row.get("risk") else None, "level": row.get("level") or None,
+        "labels": labels, "findings": findings, "articles": articles,
+        "redacted_text": row.get("redacted_text") or None, "model_version": row.get("model_version"),
+        "error": row.get("error") or None,
+    }
+
+
+# ---- durable output with a resume sidecar ------------------------------------------------
+def sidecar_path(output: Path) -> Path:
+    return output.with_name(output.name + SIDECAR_SUFFIX)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def input_fingerprint(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    return {"name": path.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+@dataclass
+class ResumePoint:
+    rows: int
+    bytes: int
+    summary: Summary
+    source: str  # "new", "sidecar" or "scan"
+
+
+class OutputSink:
+    """Appends encoded chunks to the output; each chunk is durable before it counts."""
+
+    def __init__(self, path: Path, fmt: str, meta: dict[str, Any], start: ResumePoint) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.meta = meta
+        self.rows = start.rows
+        self.bytes = start.bytes
+        self.sidecar = sidecar_path(path)
+        self._fh = path.open("ab")
+
+    @classmethod
+    def open(cls, path: Path, fmt: str, meta: dict[str, Any], resume: bool) -> tuple[OutputSink, ResumePoint]:
+        """Open `path` for a new run, or (resume) at the last durable row."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        point = _resume_point(path, fmt, meta) if resume and path.exists() else None
+        if point is None:
+            header = csv_header() if fmt == "csv" else b""
+            with path.open("wb") as fh:
+                fh.write(header)
+                fh.flush()
+                os.fsync(fh.fileno())
+            point = ResumePoint(0, len(header), Summary(), "new")
+        else:
+            with path.open("r+b") as fh:
+                fh.truncate(point.bytes)
+                fh.flush()
+                os.fsync(fh.fileno())
+        sink = cls(path, fmt, meta, point)
+        sink._write_sidecar(point.summary)
+        return sink, point
+
+    def commit(self, data: bytes, rows: int, summary: Summary) -> None:
+        """Append one chunk, make it durable, then record it in the sidecar."""
+        self._fh.write(data)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.rows += rows
+        self.bytes += len(data)
+        self._write_sidecar(summary)
+
+    def _write_sidecar(self, summary: Summary) -> None:
+        state = {"sidecar_version": SIDECAR_VERSION, "output_format": self.fmt, **self.meta,
+                 "rows": self.rows, "bytes": self.bytes, "summary": summary.to_state()}
+        tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(state, fh, ensure_ascii=False, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.sidecar)
+        _fsync_dir(self.sidecar.parent)
+
+    def finish(self) -> None:
+        """The run is complete: the output stands on its own, the sidecar goes."""
+        self.close()
+        self.sidecar.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+def _resume_point(path: Path, fmt: str, meta: dict[str, Any]) -> ResumePoint | None:
+    size = path.stat().st_size
+    side = sidecar_path(path)
+    state = None
+    if side.exists():
+        try:
+            state = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("voortgangsbestand onleesbaar; de uitvoer zelf wordt nagelopen")
+    if state is not None and state.get("sidecar_version") == SIDECAR_VERSION:
+        if state.get("output_format") != fmt:
+            raise OutputError("de bestaande uitvoer heeft een ander formaat; start zonder --resume")
+        if state.get("input") != meta.get("input"):
+            raise OutputError("het invoerbestand is veranderd sinds de vorige run; start zonder --resume")
+        if state.get("model_version") != meta.get("model_version"):
+            raise OutputError(f"de vorige run gebruikte model {state.get('model_version')}, nu is "
+                              f"{meta.get('model_version')} actief; start zonder --resume")
+        if 0 <= state["bytes"] <= size:
+            return ResumePoint(int(state["rows"]), int(state["bytes"]),
+                               Summary.from_state(state["summary"]), "sidecar")
+        log.warning("voortgangsbestand past niet bij de uitvoer; de uitvoer zelf wordt nagelopen")
+    return _scan_output(path, fmt, meta.get("model_version"))
+
+
+def _scan_output(path: Path, fmt: str, model_version: str | None) -> ResumePoint | None:
+    """Rows already in the output (no sidecar): complete rows only; a torn tail is dropped."""
+    summary = Summary()
+    rows = 0
+    end = 0
+    with path.open("rb") as fh:
+        results = _scan_jsonl(fh) if fmt == "jsonl" else _scan_csv(fh)
+        if results is None:
+            return None
+        for result, end_bytes in results:
+            rows += 1
+            end = end_bytes
+            if model_version and result.get("model_version") not in (None, model_version):
+                raise OutputError(f"de bestaande uitvoer komt van model {result.get('model_version')}, "
+                                  f"nu is {model_version} actief; start zonder --resume")
+            summary.add_result(rows, result)
+    if fmt == "csv" and rows == 0:
+        return None  # header only (or torn header): start anew
+    log.info("hervat na %d rijen uit de bestaande uitvoer", rows)
+    return ResumePoint(rows, end, summary, "scan")
+
+
+def _scan_jsonl(fh: Any) -> Iterator[tuple[dict[str, Any], int]]:
+    end = 0
+    for line in fh:
+        if not line.endswith(b"\n"):
+            return  # torn last line
+        try:
+            result = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(result, dict):
+            return
+        end += len(line)
+        yield result, end
+
+
+def _scan_csv(fh: Any) -> Iterator[tuple[dict[str, Any], int]] | None:
+    from serve.batch.readers import iter_csv_records
+
+    records = iter_csv_records(fh)
+    header = next(records, None)
+    if header is None or not header.complete:
+        return None  # no header written yet: start anew
+    if header.fields is None or tuple(header.fields) != CSV_COLUMNS:
+        raise OutputError("de bestaande CSV-uitvoer heeft andere kolommen; start zonder --resume")
+
+    def results() -> Iterator[tuple[dict[str, Any], int]]:
+        for rec in records:
+            if rec.fields is None or not rec.complete or len(rec.fields) != len(CSV_COLUMNS):
+                return
+            yield unflatten(dict(zip(CSV_COLUMNS, rec.fields, strict=True))), rec.end_bytes
+
+    return results()

@@ -1,0 +1,123 @@
+"""The reviewer queue on the staff page, keyboard only, in headless Chromium: number keys toggle
+labels, Enter saves and moves on, j/k move, s skips. Screenshot: test-artifacts/page-queue.png."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from serve_support import bearer, make_app, new_token, sqlite_url
+
+from serve.db import Database
+from serve.queue import import_results
+
+CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+MESSAGES = [
+    {"id": "q-1", "text": "hoi vlorpknaak, ga weg", "role": "leerling"},
+    {"id": "q-2", "text": "Tot morgen bij de musical!", "role": "ouder"},
+    {"id": "q-3", "text": "die juf is echt dom", "role": "leerling"},
+]
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; see .ci/setup-system.sh)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def server(scorer, tmp_path) -> Iterator[tuple[str, str]]:
+    import uvicorn
+
+    url = sqlite_url(tmp_path)
+    database = Database(url)
+    database.migrate()
+    with database.session() as session:
+        import_results(session, scorer.score_many(MESSAGES), "meldingen.jsonl",
+                       texts={m["id"]: (m["text"], m["role"]) for m in MESSAGES},
+                       thresholds_for=lambda _v: {lab: lm.threshold for lab, lm in scorer.model.label_models.items()})
+    database.dispose()
+    port = free_port()
+    config = uvicorn.Config(make_app(scorer, url), host="127.0.0.1", port=port, log_config=None,
+                            access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", url
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):
+    base, db_url = server
+    _, token = new_token(db_url, name="meester Bas")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000}, locale="nl-NL")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(base + "/")
+        page.wait_for_selector("body[data-ready='true']")
+        assert page.is_hidden("#queue")
+
+        page.fill("#token", token)
+        page.click("#signin")
+        page.wait_for_selector("#queue-item:not([hidden])")
+        assert "3 open" in page.inner_text("#queue-count")
+        assert page.locator("#queue-labels button").count() == 8
+        queue = httpx.get(f"{base}/v1/queue", headers=bearer(token)).json()["items"]
+        assert page.inner_text("#queue-text") == queue[0]["text"]  # least certain first
+
+        page.focus("#queue-item")
+        page.keyboard.press("j")
+        assert page.inner_text("#queue-text") == queue[1]["text"]
+        page.keyboard.press("k")
+        assert page.inner_text("#queue-text") == queue[0]["text"]
+
+        # the labels start as the model's; make them exactly bullying + reputation
+        for i, button in enumerate(page.locator("#queue-labels button").all()):
+            if button.get_attribute("aria-pressed") == "true":
+                page.keyboard.press(str(i + 1))
+        page.keyboard.press("1")
+        page.keyboard.press("6")
+        pressed = page.locator("#queue-labels button[aria-pressed='true']")
+        assert [b.get_attribute("data-label") for b in pressed.all()] == ["bullying", "reputation"]
+        page.screenshot(path=str(_artifact("page-queue.png")), full_page=True)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#queue-status:has-text('Opgeslagen')")
+        assert page.inner_text("#queue-text") == queue[1]["text"]
+
+        page.keyboard.press("s")
+        page.wait_for_selector("#queue-status:has-text('Overgeslagen')")
+        assert page.inner_text("#queue-text") == queue[2]["text"]
+        assert "1 open · 1 beoordeeld · 1 overgeslagen" in page.inner_text("#queue-count")
+        browser.close()
+    assert errors == []
+
+    reviews = httpx.get(f"{base}/v1/reviews", headers=bearer(token)).json()
+    assert reviews["total"] == 1
+    assert reviews["items"][0]["labels"] == ["bullying", "reputation"]
+    assert reviews["items"][0]["text"] == queue[0]["text"]
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
