@@ -9,6 +9,7 @@ from model.pii.base import PiiSpan, Recognizer
 from model.pii.deduce_names import DeduceRecognizer, first_names
 from model.pii.recognizers import (
     BsnRecognizer,
+    ContextStreetRecognizer,
     CredentialRecognizer,
     DateOfBirthRecognizer,
     EmailRecognizer,
@@ -96,6 +97,7 @@ def default_analyzer(health_terms: Iterable[str]) -> PiiAnalyzer:
         CredentialRecognizer(),
         PostcodeRecognizer(),
         StreetAddressRecognizer(),
+        ContextStreetRecognizer(),
         DateOfBirthRecognizer(),
         TermRecognizer("health_lexicon", "health", health_terms),
         TitledNameRecognizer(first_names()),

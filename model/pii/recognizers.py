@@ -78,13 +78,18 @@ class PhoneRecognizer:
     entity = "phone_number"
     priority = 8
     _enough_digits = re.compile(r"(?:\d\D{0,3}){9}")
+    _mobile = re.compile(r"(?<![\w+])(?:\+31[\s-]?(?:\(0\))?[\s-]?6|0031[\s-]?6|06)(?:[\s-]?\d){8}(?!\d)")
 
     def analyze(self, text: str) -> list[PiiSpan]:
         if not self._enough_digits.search(text):
             return []
         spans = []
-        for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.POSSIBLE):
             spans.append(PiiSpan(self.entity, match.start, match.end, match.raw_string, self.name, 0.95))
+        # Dutch mobile numbers in any block format, also in ranges libphonenumber calls unassigned
+        for m in self._mobile.finditer(text):
+            if not any(s.start < m.end() and m.start() < s.end for s in spans):
+                spans.append(PiiSpan(self.entity, m.start(), m.end(), m.group(), "mobile_pattern", 0.9))
         return spans
 
 
@@ -100,6 +105,11 @@ class HandleRecognizer:
         r"youtube|yt)\s*(?:naam|name|account|id)?\s*(?:van\s+[A-Za-zÀ-ÿ]+\s*)?(?:is\s*)?[:=]\s*"
         r"(?P<value>@?[A-Za-z0-9_.\-#]{3,30})",
         re.IGNORECASE)
+    _named_is = re.compile(
+        r"\b(?:snap(?:chat)?|insta(?:gram)?|ig|tiktok|discord|roblox|fortnite|twitch|account|gebruikersnaam)"
+        r"\s*(?:van\s+[A-Za-zÀ-ÿ]+\s*)?(?:is|heet)\s+(?:het\s+)?(?P<value>@?[A-Za-z0-9][A-Za-z0-9_.\-#]{2,29})",
+        re.IGNORECASE)
+    _underscore = re.compile(r"(?<![\w@.])[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9](?![\w@])")
 
     _cue_words = frozenset({"wachtwoord", "ww", "password", "pw", "login", "inlog", "code", "pin", "pincode",
                             "account", "naam", "profiel", "gebruikersnaam"})
@@ -107,8 +117,12 @@ class HandleRecognizer:
     def analyze(self, text: str) -> list[PiiSpan]:
         spans = [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.9)
                  for m in self._at.finditer(text)]
-        for m in self._named.finditer(text):
-            start, end = m.span("value")
+        named = list(self._named.finditer(text))
+        named += [m for m in self._named_is.finditer(text)
+                  if any(c.isdigit() or c in "_.#" for c in m.group("value"))]
+        named += list(self._underscore.finditer(text))
+        for m in named:
+            start, end = m.span("value") if "value" in m.re.groupindex else m.span()
             value = text[start:end].rstrip(_TRAILING)
             end = start + len(value)
             if value.lower() in self._cue_words:
@@ -171,13 +185,14 @@ class DateOfBirthRecognizer:
     _date = re.compile(
         rf"\b(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:\d{{4}}|\d{{2}})|\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|"
         r"\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-    _cue = re.compile(r"\b(?:geboren|geb\.?|geboortedatum|geboortedag|jarig|verjaardag|dob|"
-                      r"wordt\s+\d+\s+op|is\s+\d+\s+geworden\s+op)\b", re.IGNORECASE)
+    _cue = re.compile(r"\b(?:geboren|geb\.?|geboortedatum|geboortedag|geboortedata|jarig|verjaardag\w*|"
+                      r"verjaard|dob|bday|birthday|wordt\s+\w+\s+op|wordt\s+(?:\w+\s+)?\d+(?:\s+jaar)?|"
+                      r"\d+\s+jaar|geworden|ter\s+wereld)\b", re.IGNORECASE)
 
     def analyze(self, text: str) -> list[PiiSpan]:
         spans = []
         for m in self._date.finditer(text):
-            window = text[max(0, m.start() - 45): m.start()] + " " + text[m.end(): m.end() + 20]
+            window = text[max(0, m.start() - 80): m.start()] + " " + text[m.end(): m.end() + 25]
             if self._cue.search(window):
                 spans.append(PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, 0.85))
         return spans
@@ -194,6 +209,18 @@ class StreetAddressRecognizer(RegexRecognizer):
             "street_pattern", "street_address",
             rf"(?<![\w])(?:[A-Z][\w'\-]+\s)?(?:[A-Za-z][\w'\-]*(?:{suffixes}))\s+\d{{1,4}}(?:\s?[a-zA-Z](?![\w]))?(?:\s?-\s?\d{{1,3}})?(?![\d])",
             priority=7)
+
+
+class ContextStreetRecognizer(RegexRecognizer):
+    """A capitalised name with a house number after "woont (op|aan) de", "op de", "aan de":
+    streets without a typical suffix ("de Hazelaar 23", "op de Brink 2a")."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "street_context", "street_address",
+            r"\b(?:(?:woon\w*|verhuisd)\s+(?:naar\s+|op\s+|aan\s+)?(?:de\s+|het\s+)?|(?:op|aan|naar)\s+(?:de|het)\s+)"
+            r"(?P<value>[A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)?\s+\d{1,4}(?:\s?[a-zA-Z](?![\w]))?)(?![\d])",
+            priority=6)
 
 
 class PostcodeRecognizer(RegexRecognizer):
