@@ -169,7 +169,7 @@ class Scorer:
         for span in an.pii:
             severity = "laag" if span.owner == "author" or not personal_info_flagged else "hoog"
             out.append({
-                "label": "personal_info", "type": span.type, "start": span.start, "end": span.end,
+                "label": "personal_info", "type": span.type, "start": int(span.start), "end": int(span.end),
                 "text": an.text[span.start:span.end], "explanation": pii_explanation(span.type, span.owner),
                 "owner": span.owner, "severity": severity, "source": span.recognizer,
             })
@@ -192,7 +192,7 @@ class Scorer:
             explanation = CATEGORY_EXPLANATION[ev.category]
             if ev.category in INSULT_CATEGORIES and targeted:
                 explanation = TARGETED_INSULT
-            out.append({"label": label, "type": ev.category, "start": s, "end": e, "text": an.text[s:e],
+            out.append({"label": label, "type": ev.category, "start": int(s), "end": int(e), "text": an.text[s:e],
                         "explanation": explanation, "source": "lexicon"})
             taken.append((s, e))
         lm = self.model.label_models[label]
@@ -200,7 +200,7 @@ class Scorer:
         for s, e, w in self.explainer.top_spans(an, row, lm):
             if any(not (e <= ts or s >= te) for ts, te in taken):
                 continue
-            out.append({"label": label, "type": "model", "start": s, "end": e, "text": an.text[s:e],
+            out.append({"label": label, "type": "model", "start": int(s), "end": int(e), "text": an.text[s:e],
                         "explanation": MODEL_EVIDENCE.format(label=name.lower()), "weight": _round(w),
                         "source": "model"})
             taken.append((s, e))

@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("spacy", "root"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("spacy").setLevel(logging.WARNING)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

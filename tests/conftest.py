@@ -8,9 +8,14 @@ import pytest
 from model import Scorer, load_scorer
 
 
-@pytest.fixture(scope="session")
-def scorer() -> Scorer:
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Train the model before collection if none is active: some test modules build the app
+    (and load the model) at import time, as schemathesis needs a schema to collect from."""
     from training.ensure import ensure_active_model
 
     ensure_active_model()
+
+
+@pytest.fixture(scope="session")
+def scorer() -> Scorer:
     return load_scorer()

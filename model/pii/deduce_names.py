@@ -31,10 +31,23 @@ _USED_GROUPS = {"names", "post_processing"}
 LEAN_CACHE = "postwacht_names_lookup.pickle"
 
 
-def _lean_cache_path() -> Path:
-    import deduce
+@lru_cache(maxsize=1)
+def import_deduce() -> Any:
+    """Import deduce without its side effect: it calls logging.basicConfig(stream=sys.stdout,
+    level=DEBUG) on import, which would print debug logs to stdout in every process."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    import deduce.deduce as deduce_module
 
-    return Path(deduce.__file__).parent / "data" / "lookup" / "cache" / LEAN_CACHE
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    return deduce_module
+
+
+def _lean_cache_path() -> Path:
+    return Path(import_deduce().__file__).parent / "data" / "lookup" / "cache" / LEAN_CACHE
 
 
 def _lean_lookup_structs() -> Any:
@@ -44,10 +57,8 @@ def _lean_lookup_structs() -> Any:
     if path.exists():
         with path.open("rb") as fh:
             return pickle.load(fh)
-    from deduce import Deduce
-
     log.info("building deduce's lookup cache (first run, about a minute)")
-    structs = Deduce().lookup_structs
+    structs = import_deduce().Deduce().lookup_structs
     for name in _UNUSED_STRUCTS:
         if name in structs:
             del structs[name]
@@ -66,10 +77,11 @@ def get_deduce() -> Any:
     paused and are then frozen out of it (gc.freeze), otherwise every full collection
     walks them and scoring slows down tenfold.
     """
-    import deduce.deduce as deduce_module
-    from deduce import Deduce
-
-    logging.getLogger("root").setLevel(logging.WARNING)
+    deduce_module = import_deduce()
+    Deduce = deduce_module.Deduce
+    root = logging.getLogger()
+    root_level = root.level
+    root.setLevel(logging.WARNING)  # deduce logs its cache notice on the root logger
     base = json.loads((Path(deduce_module.__file__).parent / "base_config.json").read_text(encoding="utf-8"))
     base["annotators"] = {k: v for k, v in base["annotators"].items() if v.get("group") in _USED_GROUPS}
     enabled = gc.isenabled()
@@ -83,6 +95,7 @@ def get_deduce() -> Any:
         finally:
             deduce_module.get_lookup_structs = original
     finally:
+        root.setLevel(root_level)
         if enabled:
             gc.enable()
     gc.freeze()
@@ -93,9 +106,7 @@ def get_deduce() -> Any:
 def first_names() -> frozenset[str]:
     """Deduce's first-name list, lower-cased, for names typed in lower case in chat
     (minus Dutch words that are also names, such as 'roos' or 'bart' stays)."""
-    import deduce
-
-    src = Path(deduce.__file__).parent / "data" / "lookup" / "src"
+    src = Path(import_deduce().__file__).parent / "data" / "lookup" / "src"
     names_file = src / "names" / "lst_first_name" / "items.txt"
     common_file = src / "whitelist" / "lst_common_word" / "items.txt"
     if not names_file.exists():  # pragma: no cover - deduce layout changed
@@ -128,8 +139,9 @@ class DeduceRecognizer:
             if ann.tag == "persoon" or ann.tag.startswith(("voornaam", "achternaam", "naam")):
                 if value.lower() in _NOT_NAMES or not any(c.isupper() for c in value):
                     continue
-                spans.append(PiiSpan("person_name", ann.start_char, ann.end_char, value, self.name, 0.75))
+                spans.append(PiiSpan("person_name", int(ann.start_char), int(ann.end_char), value, self.name,
+                                     0.75))
             elif ann.tag in ("locatie", "straat") and any(c.isdigit() for c in value):
                 etype = "postcode" if _POSTCODE.match(value) else "street_address"
-                spans.append(PiiSpan(etype, ann.start_char, ann.end_char, value, self.name, 0.8))
+                spans.append(PiiSpan(etype, int(ann.start_char), int(ann.end_char), value, self.name, 0.8))
         return spans
