@@ -55,3 +55,20 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
             n += 1
     tmp.replace(path)
     return n
+
+
+def read_jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-empty line; ValueError naming the first bad line."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise ValueError(f"{path.name} regel {n}: geen geldige JSON (invalid JSON)") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path.name} regel {n}: geen JSON-object (not a JSON object)")
+            rows.append((n, row))
+    return rows

@@ -5,15 +5,12 @@ Screenshots go to test-artifacts/: page.png (after the review), page-result.png,
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from serve_support import bearer, make_app, new_token, sqlite_url
+from serve_support import bearer, live_server, make_app, new_token, sqlite_url
 
 CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,31 +23,13 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(scorer, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """The app on a loopback port (uvicorn in a thread); yields (base URL, database URL)."""
-    import uvicorn
-
     url = sqlite_url(tmp_path_factory.mktemp("page"))
-    port = free_port()
-    config = uvicorn.Config(make_app(scorer, url), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", url
-    server.should_exit = True
-    thread.join(timeout=30)
+    with live_server(make_app(scorer, url)) as base:
+        yield base, url
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import serve_support
 from serve_support import bearer, client_for, make_app, sqlite_url
 
 from model import Scorer
@@ -44,11 +44,6 @@ def registry(tmp_path: Path, scorer: Scorer, monkeypatch: pytest.MonkeyPatch) ->
 def old_scorer(registry: Path) -> Scorer:
     return Scorer(load_version_dir(registry / "v-old"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def version_of(client, path: str = "/readyz") -> str:
@@ -108,21 +103,8 @@ def wait_for_version(client, version: str, timeout: float = 60) -> None:
 @pytest.fixture()
 def live_server(old_scorer, tmp_path) -> Iterator[str]:
     """The app on a real port (uvicorn in a thread), so requests truly overlap the reload."""
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(make_app(old_scorer, sqlite_url(tmp_path), admin_token=ADMIN), host="127.0.0.1",
-                            port=port, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve_support.live_server(make_app(old_scorer, sqlite_url(tmp_path), admin_token=ADMIN)) as base:
+        yield base
 
 
 def test_requests_in_flight_during_reloads_all_succeed(registry, live_server):

@@ -4,15 +4,12 @@ labels, Enter saves and moves on, j/k move, s skips. Screenshot: test-artifacts/
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from serve_support import bearer, make_app, new_token, sqlite_url
+from serve_support import bearer, live_server, make_app, new_token, sqlite_url
 
 from serve.db import Database
 from serve.queue import import_results
@@ -32,15 +29,9 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture()
 def server(scorer, tmp_path) -> Iterator[tuple[str, str]]:
-    import uvicorn
 
     url = sqlite_url(tmp_path)
     database = Database(url)
@@ -50,19 +41,8 @@ def server(scorer, tmp_path) -> Iterator[tuple[str, str]]:
                        texts={m["id"]: (m["text"], m["role"]) for m in MESSAGES},
                        thresholds_for=lambda _v: {lab: lm.threshold for lab, lm in scorer.model.label_models.items()})
     database.dispose()
-    port = free_port()
-    config = uvicorn.Config(make_app(scorer, url), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", url
-    server.should_exit = True
-    thread.join(timeout=30)
+    with live_server(make_app(scorer, url)) as base:
+        yield base, url
 
 
 def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):

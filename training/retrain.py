@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.dataset import iter_examples
+from corpus.dataset import iter_examples, read_jsonl_objects
 from corpus.neardup import group_ids, near_duplicates_across
 from eval.functional import CASES_FILE, load_cases
 from eval.metrics import label_matrix, multilabel_metrics
@@ -152,18 +152,11 @@ def load_reviewed_jsonl(path: Path) -> list[dict[str, Any]]:
     every row has one, else in file order (the export is ordered by review id)."""
     if not path.exists():
         raise RetrainError(f"bestand niet gevonden (file not found): {path}")
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError:
-                raise RetrainError(f"{path.name} regel {n}: geen geldige JSON (invalid JSON)") from None
-            if not isinstance(raw, dict):
-                raise RetrainError(f"{path.name} regel {n}: geen JSON-object (not a JSON object)")
-            rows.append(reviewed_row(raw, f"{path.name} regel {n}", f"r-{path.stem}-{n}"))
+    try:
+        objects = read_jsonl_objects(path)
+    except ValueError as exc:
+        raise RetrainError(str(exc)) from None
+    rows = [reviewed_row(raw, f"{path.name} regel {n}", f"r-{path.stem}-{n}") for n, raw in objects]
     return order_by_age(rows)
 
 

@@ -92,21 +92,9 @@ def _reviews_purge(args: argparse.Namespace) -> int:
 
 def _read_results(path: Path) -> list[dict[str, Any]]:
     """Batch results (.jsonl, one result object per line)."""
-    import json
+    from corpus.dataset import read_jsonl_objects
 
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise ValueError(f"{path.name} regel {n}: geen geldige JSON (invalid JSON)") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path.name} regel {n}: geen JSON-object (not a JSON object)")
-            rows.append(row)
-    return rows
+    return [row for _, row in read_jsonl_objects(path)]
 
 
 def _read_input(path: Path) -> dict[str, tuple[Any, Any]]:
