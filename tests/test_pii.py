@@ -62,3 +62,8 @@ def test_parent_about_own_child_health_is_the_authors(analyzer: PiiAnalyzer) -> 
 
 def test_lower_case_name_after_a_title_is_found(analyzer: PiiAnalyzer) -> None:
     assert _types(analyzer, "juf marieke zei het")["marieke"][0] == "person_name"
+
+
+def test_iban_followed_by_a_word_is_cut_back_to_the_valid_number() -> None:
+    rec = IbanRecognizer()
+    assert [s.text for s in rec.analyze("NL28 BUNQ 1147 1049 74 ABCD graag")] == ["NL28 BUNQ 1147 1049 74"]

@@ -66,8 +66,18 @@ class IbanRecognizer(RegexRecognizer):
         return stdnum_iban.is_valid(value.upper())
 
     def analyze(self, text: str) -> list[PiiSpan]:
-        spans = super().analyze(text)
-        # the optional trailing group can swallow a following word; trim to the valid IBAN
+        """The pattern may swallow a following word ("NL.. 00 ABCD"): on a failed checksum,
+        retry with the match cut back at each earlier space."""
+        spans = []
+        for m in self.pattern.finditer(text):
+            value = m.group()
+            while value:
+                if self.validate(value):
+                    spans.append(PiiSpan(self.entity, m.start(), m.start() + len(value), value, self.name,
+                                         self.score))
+                    break
+                cut = value.rstrip().rfind(" ")
+                value = value[:cut].rstrip() if cut > 4 else ""
         return spans
 
 
