@@ -36,6 +36,9 @@ _SENTENCE_END = {".", "!", "?", "\n"}
 # Single-word negators and the reach of their scope (tokens before, after) within a clause
 NEGATORS = frozenset({"niet", "nie", "geen", "nooit", "niks", "niets", "nergens", "niemand", "never", "not"})
 NEGATION_REACH = (3, 4)
+FIRST_PERSON = frozenset({"ik", "k", "wij", "we", "ikke"})
+TARGET_PRONOUNS = frozenset({"je", "jou", "jullie", "hem", "haar", "u", "ze", "jij"})
+INTENT_VERBS = frozenset({"ga", "gaan", "zal", "zullen", "wil", "willen", "kom", "komen", "gaat", "zou", "zouden"})
 CLAUSE_BREAKS = frozenset({",", ".", "!", "?", ";", ":", "maar", "want", "omdat", "dus", "toch", "alleen"})
 
 
@@ -216,6 +219,23 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
                                             for h in frame)]
         f["hate_frame"] = 1.0 if hateful else 0.0
         f["hate_negated"] = 1.0 if hateful and any(negated(h) for h in frame) else 0.0
+
+    # announced violence: "ik ga ... vermoorden", "we zullen je slaan" (first person + intent + verb)
+    for ev in by_cat.get("violent_verb", []):
+        lo = max(0, ev.start - 7)
+        window = [i for i in range(lo, ev.start) if sent[i] == sent[min(ev.start, len(sent) - 1)]]
+        subjects = [i for i in window if an.tok_norm[i] in FIRST_PERSON]
+        intents = [i for i in window if an.tok_norm[i] in INTENT_VERBS]
+        after = an.tok_norm[ev.end:ev.end + 3]  # inverted order: "morgen sla ik je ..."
+        inverted = bool(after) and after[0] in FIRST_PERSON and any(w in TARGET_PRONOUNS for w in after[1:])
+        if subjects or inverted or (intents and ev.start - intents[-1] <= 5):
+            span_start = window[0] if window else ev.start
+            is_negated = any(an.tok_norm[i] in NEGATORS for i in range(span_start, min(ev.end + 3, len(an.tok_norm))))
+            f["threat_intent_negated" if is_negated else "threat_intent"] = 1.0
+    groups_in = {sent[min(g.start, len(sent) - 1)] for g in by_cat.get("protected_groups", [])}
+    if groups_in and any(sent[min(v.start, len(sent) - 1)] in groups_in
+                         for v in by_cat.get("violent_verb", []) + by_cat.get("death_wish", [])):
+        f["group_violence"] = 1.0
 
     threats = by_cat.get("threat_phrase", [])
     if threats:

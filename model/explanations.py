@@ -22,6 +22,8 @@ CATEGORY_EXPLANATION = {
     "hate_verbs": "Haatdragende uitspraak",
     "protected_groups": "Uitspraak over een groep mensen",
     "threat_phrase": "Dreigende uitspraak",
+    "violent_verb": "Geweld aangekondigd",
+    "death_wish": "Iemand de dood toewensen",
     "sexual_term": "Seksueel getinte woorden",
     "photo_request": "Vraagt om foto's",
     "grooming": "Lijkt op grooming (geheimhouding, vleien, privékanaal)",
