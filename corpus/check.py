@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from corpus.dataset import AUGMENTED_FILE, SOURCES, SPLITS, data_files
+from corpus.dataset import SOURCES, SPLITS, data_files
 from corpus.neardup import near_duplicate_pairs
 from model.labels import AUTHOR_ROLES, BOUNDARY_ARTICLES, LABELS, PII_TYPES
 from model.settings import DATA_DIR
@@ -102,7 +102,3 @@ def _leakage(examples: list[dict[str, Any]]) -> list[str]:
             out.append(f"near-duplicates across splits: {a.get('id')} ({a.get('split')}) ~ "
                        f"{b.get('id')} ({b.get('split')}), Jaccard {sim:.2f}")
     return out
-
-
-def is_augmented_file(path: Path) -> bool:
-    return path.name == AUGMENTED_FILE

@@ -17,7 +17,6 @@ from functools import cached_property
 
 from spacy.tokens import Doc
 
-from model.lexicons import Lexicon
 from model.nlp import Evidence
 from model.normalize import Normalized
 from model.pii.base import PiiSpan
@@ -81,9 +80,6 @@ class Analysis:
             out.append(f"{mark}_{lemma}" if mark else lemma)
         return out
 
-    def words(self) -> list[str]:
-        return self.word_list
-
     def char_token(self, i: int) -> str:
         """A token as the character n-gram features see it: upper case inside a negation or
         quotation scope, which gives those words n-grams of their own."""
@@ -141,7 +137,7 @@ def mark_scopes(an: Analysis) -> None:
                 an.scope[i] = "q"
 
 
-def compute_features(an: Analysis, lexicon: Lexicon) -> None:
+def compute_features(an: Analysis) -> None:
     """Fill an.features (name -> value) and an.negated_tokens from the doc and PII spans."""
     doc, f = an.doc, an.features
     norm = an.normalized

@@ -25,11 +25,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from model.analysis import Analysis
-from model.labels import LABELS
 
 
 def analysis_words(an: Analysis) -> list[str]:
-    words = an.words()
+    words = an.word_list
     grams = list(words)
     grams.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
     return grams
@@ -106,13 +105,6 @@ class MultiLabelModel:
     def margins(self, X: sparse.csr_matrix) -> np.ndarray:
         return np.column_stack([self.label_models[lab].margin(X) for lab in self.labels])
 
-    def probabilities(self, X: sparse.csr_matrix) -> np.ndarray:
-        m = self.margins(X)
-        return np.column_stack([self.label_models[lab].probability(m[:, j])
-                                for j, lab in enumerate(self.labels)])
-
-    def feature_names(self) -> np.ndarray:
-        return self.features.get_feature_names_out()
 
 
 @dataclass
@@ -225,15 +217,3 @@ def fit_boundary(X: sparse.csr_matrix, targets: list[list[str]], articles: Seque
         intercepts.append(float(clf.intercept_[0]))
     return BoundaryArticleModel(tuple(articles), np.vstack(coefs), np.asarray(intercepts))
 
-
-__all__ = [
-    "LABELS",
-    "BoundaryArticleModel",
-    "LabelModel",
-    "MultiLabelModel",
-    "best_threshold",
-    "build_features",
-    "fit_boundary",
-    "fit_label",
-    "fit_platt",
-]

@@ -30,7 +30,7 @@ class TextAnalyzer:
         out = []
         for text, role, norm, doc in zip(clipped, roles, normalized, docs, strict=True):
             an = Analysis(text=text, role=role, normalized=norm, doc=doc, pii=self.pii.analyze(text))
-            compute_features(an, self.lexicon)
+            compute_features(an)
             out.append(an)
         return out
 

@@ -277,6 +277,14 @@ def _salvage_csv_id(line: str, id_col: int | None) -> Any:
     return clean_str(fields[id_col]) if id_col < len(fields) else None
 
 
+def _columns(header: list[str], what: str) -> tuple[int | None, int | None, int | None]:
+    """Positions of the id, text and role columns of a header row (None when absent)."""
+    text_col = _column(header, _TEXT_COLUMNS)
+    if text_col is None:
+        log.warning("%s heeft geen kolom 'text' (kolommen: %d); elke rij wordt een foutrij", what, len(header))
+    return _column(header, _ID_COLUMNS), text_col, _column(header, _ROLE_COLUMNS)
+
+
 def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
     """Rows of a CSV file with a header naming `id`, `text` and optional `role` columns."""
     with path.open("rb") as fh:
@@ -290,11 +298,7 @@ def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
                 break
         if header is None:
             return
-        id_col = _column(header, _ID_COLUMNS)
-        text_col = _column(header, _TEXT_COLUMNS)
-        role_col = _column(header, _ROLE_COLUMNS)
-        if text_col is None:
-            log.warning("CSV heeft geen kolom 'text' (kolommen: %d); elke rij wordt een foutrij", len(header))
+        id_col, text_col, role_col = _columns(header, "CSV")
         number = 0
         for rec in records:
             fields = rec.fields
@@ -345,11 +349,7 @@ def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[
                 break
         if header is None:
             return
-        id_col = _column(header, _ID_COLUMNS)
-        text_col = _column(header, _TEXT_COLUMNS)
-        role_col = _column(header, _ROLE_COLUMNS)
-        if text_col is None:
-            log.warning("werkblad heeft geen kolom 'text'; elke rij wordt een foutrij")
+        id_col, text_col, role_col = _columns(header, "werkblad")
         number = 0
         for row in values:
             if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in row):
