@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from corpus.dataset import AUGMENTED_FILE, iter_examples, write_jsonl
-from model.settings import DATA_DIR, RANDOM_SEED
+from corpus.settings import DATA_DIR, RANDOM_SEED
 
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"}
 CHAT = {"niet": "nie", "echt": "egt", "even": "ff", "wat": "wa", "dat": "da", "ik ben": "kben",

@@ -7,7 +7,6 @@ assigns each group to one split (deterministic, by a hash of the group id).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -15,10 +14,11 @@ from typing import Any
 
 from corpus.dataset import write_jsonl
 from corpus.neardup import group_ids
-from model.settings import CORPUS_DIR, DATA_DIR
+from corpus.settings import CORPUS_DIR, DATA_DIR
+from corpus.splits import split_for
+from corpus.vocabulary import LABEL_SPECS, LABELS
 
 RAW_DIR = CORPUS_DIR / "raw"
-SPLIT_SHARES = (("train", 0.70), ("dev", 0.15), ("test", 0.15))
 
 
 def value_spans(text: str, value: str) -> list[tuple[int, int]]:
@@ -44,16 +44,6 @@ def pii_spans(text: str, marks: list[dict[str, str]]) -> list[dict[str, Any]]:
             continue
         kept.append(p)
     return kept
-
-
-def split_for(group: str) -> str:
-    h = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    acc = 0.0
-    for name, share in SPLIT_SHARES:
-        acc += share
-        if h < acc:
-            return name
-    return SPLIT_SHARES[-1][0]
 
 
 def build(raw_dir: Path = RAW_DIR, out_dir: Path = DATA_DIR) -> dict[str, int]:
@@ -85,7 +75,7 @@ def build(raw_dir: Path = RAW_DIR, out_dir: Path = DATA_DIR) -> dict[str, int]:
                 "source": "written",
                 "slice": path.stem,
             }
-            if raw.get("boundary_articles") and "staff_boundary" in row["labels"]:
+            if raw.get("boundary_articles") and any(LABEL_SPECS[lab].sub_articles for lab in row["labels"]):
                 row["boundary_articles"] = sorted(set(raw["boundary_articles"]))
             rows.append(row)
         files.append(path.stem)
@@ -102,7 +92,6 @@ def build(raw_dir: Path = RAW_DIR, out_dir: Path = DATA_DIR) -> dict[str, int]:
 
 
 def _label_order(label: str) -> int:
-    from model.labels import LABELS
 
     return LABELS.index(label) if label in LABELS else len(LABELS)
 

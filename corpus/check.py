@@ -9,8 +9,9 @@ from typing import Any
 
 from corpus.dataset import SOURCES, SPLITS, data_files
 from corpus.neardup import near_duplicate_pairs
-from model.labels import AUTHOR_ROLES, BOUNDARY_ARTICLES, LABELS, PII_TYPES
-from model.settings import DATA_DIR
+from corpus.protocol import annotation_protocol
+from corpus.settings import DATA_DIR
+from corpus.vocabulary import AUTHOR_ROLES, LABEL_SPECS, LABELS, PII_TYPES, labels_with
 
 REQUIRED = {"id": str, "text": str, "role": str, "labels": list, "pii": list, "hard_negative": bool,
             "group": str, "split": str, "source": str}
@@ -35,10 +36,12 @@ def check_example(ex: dict[str, Any]) -> list[str]:
         problems.append(f"unknown labels {unknown}")
     if len(set(ex["labels"])) != len(ex["labels"]):
         problems.append("repeated label")
-    if "staff_boundary" in ex["labels"] and ex["role"] != "medewerker":
-        problems.append("staff_boundary on a non-staff author")
+    for lab in ex["labels"]:
+        if lab in LABEL_SPECS and ex["role"] not in LABEL_SPECS[lab].author_roles:
+            problems.append(f"{lab} on a {ex['role']} author (spec allows {LABEL_SPECS[lab].author_roles})")
+    sub_articles = {a for lab in labels_with("sub_articles") for a in annotation_protocol().sub_article_ids(lab)}
     for art in ex.get("boundary_articles", []):
-        if art not in BOUNDARY_ARTICLES:
+        if art not in sub_articles:
             problems.append(f"unknown boundary article {art!r}")
     if ex["hard_negative"] and ex["labels"]:
         problems.append("hard_negative with labels")

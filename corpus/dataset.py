@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from model.settings import DATA_DIR
+from corpus.settings import DATA_DIR
 
 SPLITS = ("train", "dev", "test")
 SOURCES = ("written", "augmented", "reviewed")

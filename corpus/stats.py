@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from model.labels import AUTHOR_ROLES, LABELS
+from corpus.vocabulary import AUTHOR_ROLES, LABELS
 
 LENGTH_BINS = ((0, 40, "<40"), (40, 120, "40-119"), (120, 300, "120-299"), (300, 600, "300-599"),
                (600, 1000, "600-999"), (1000, 10**9, ">=1000"))

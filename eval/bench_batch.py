@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from model.settings import DATA_DIR, models_dir
+from corpus.settings import DATA_DIR, models_dir
 
 _NAMES = ["Daan", "Sanne", "Noah", "Emma", "Mohammed", "Fenna", "Lucas", "Yara", "Sem", "Julia", "Bram", "Aylin"]
 _EMOJI = ["😂", "😭", "🙈", "👍", "😡", "❤️", "📸", "🎉"]
@@ -127,7 +127,7 @@ class StubScorer:
     chunks, writer, summary, sidecar) from the model when measuring memory at millions of rows."""
 
     def __init__(self, version: str) -> None:
-        from model.labels import LABELS
+        from corpus.vocabulary import LABELS
 
         self.version = version
         self.labels = {lab: {"score": 0.9 if lab == "bullying" else 0.01, "flagged": lab == "bullying"}
@@ -203,10 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from model.artifacts import active_version
-    from serve.batch.runner import load_frozen_scorer
-    from training.ensure import ensure_active_model
+    from serve.batch.scoring import load_frozen_scorer
 
-    ensure_active_model()
+    if active_version() is None:
+        print("no active model: run `postwacht train` (or `make run`) first", file=sys.stderr)
+        return 2
     version_dir = models_dir() / str(active_version())  # pinned for every run below
     numbers: dict[str, Any] = {"model": version_dir.name, "cores": os.cpu_count(), "load_before": _load()}
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:

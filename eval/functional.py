@@ -8,8 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from model.labels import LABELS
-from model.settings import FUNCTIONAL_DIR
+from corpus.settings import FUNCTIONAL_DIR
+from corpus.vocabulary import LABELS
 
 CASES_FILE = FUNCTIONAL_DIR / "cases.jsonl"
 

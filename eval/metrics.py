@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 
 
 def label_matrix(label_lists: Sequence[Sequence[str]], labels: Sequence[str] = LABELS) -> np.ndarray:

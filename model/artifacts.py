@@ -14,7 +14,7 @@ from typing import Any
 
 import joblib
 
-from model.settings import models_dir
+from corpus.settings import models_dir
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"

@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from corpus.vocabulary import COMMON_EVIDENCE, LABEL_SPECS
 from model.analysis import Analysis
 
 
@@ -124,40 +125,18 @@ class BoundaryArticleModel:
         return out
 
 
-# Which evidence features each label may use (prefixes of EvidenceFeatures names). Word and
-# character n-grams are shared by all labels; the structured evidence is not, so that a
-# label cannot lean on co-occurrence in the corpus (bullying posts that also hold a phone
-# number) instead of on its own kind of evidence.
-_COMMON = ("role=", "log_length", "question", "lex=negation", "lex=counter_speech", "lex=reporting",
-           "lex=quote_markers", "counter_or_report", "lex=banter_marker")
-_INSULTS = ("insult", "lex=disease_curse", "lex=general_insult", "lex=ableist", "lex=sexist", "lex=racist",
-            "lex=homophobic", "lex=antireligious", "lex=animal_insult", "lex=appearance", "lex=intellect",
-            "lex=english_insult", "lex=insult_emoji")
-EVIDENCE_FAMILIES: dict[str, tuple[str, ...]] = {
-    "bullying": (*_COMMON, *_INSULTS, "lex=exclusion", "hate_", "lex=hate_",
-                 "lex=second_person", "lex=third_person_target", "lex=hyperbole", "lex=accusation",
-                 "group_violence", "lex=death_wish"),
-    "threat": (*_COMMON, "threat_", "lex=threat_", "lex=hyperbole", "lex=second_person", "lex=photo_request",
-               "pii_other_contact", "lex=media_noun", "lex=violent_verb", "lex=death_wish", "group_violence"),
-    "personal_info": (*_COMMON, "pii_", "health_other", "lex=health", "lex=family_circumstances",
-                      "lex=alone_home", "lex=credential_cue", "lex=own_marker", "lex=request_marker",
-                      "lex=platforms"),
-    "media_consent": (*_COMMON, "media_", "lex=media_", "lex=consent", "lex=no_consent", "lex=official_channels",
-                      "lex=platforms", "pii_other=person_name"),
-    "report_meeting": (*_COMMON, "meeting_content", "lex=report_meeting", "lex=meeting_logistics",
-                       "lex=school_roles", "pii_other=person_name", "pii_own=", "lex=health"),
-    "reputation": (*_COMMON, *_INSULTS, "lex=accusation", "lex=call_to_action", "lex=school_target",
-                   "lex=school_roles"),
-    "sexual": (*_COMMON, "lex=sexual_term", "lex=photo_request", "lex=grooming", "lex=sex_education",
-               "lex=private_channel", "lex=platforms", "threat_", "lex=second_person"),
-    "staff_boundary": (*_COMMON, "staff&", "lex=private_channel", "lex=befriend", "lex=group_with_pupils",
-                       "lex=relation_exception", "lex=mission_views", "lex=official_channels", "lex=platforms"),
-}
+# Which evidence features each label may use (prefixes of EvidenceFeatures names): the common
+# ones of corpus/vocabulary.yaml plus the label spec's own `evidence`. Word and character n-grams
+# are shared by all labels; the structured evidence is not, so that a label cannot lean on
+# co-occurrence in the corpus (bullying posts that also hold a phone number) instead of on its
+# own kind of evidence.
+def evidence_families(label: str) -> tuple[str, ...]:
+    return (*COMMON_EVIDENCE, *LABEL_SPECS[label].evidence)
 
 
 def evidence_mask(feature_names: Sequence[str], label: str) -> np.ndarray:
     """1 for columns the label may use: every n-gram, and its own evidence families."""
-    allowed = EVIDENCE_FAMILIES[label]
+    allowed = evidence_families(label)
     return np.array([0.0 if n.startswith("evidence__") and not n[len("evidence__"):].removeprefix("ev:")
                      .startswith(allowed) else 1.0 for n in feature_names])
 

@@ -13,13 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from corpus.vocabulary import LABEL_SPECS
 from model.analysis import Analysis
 from model.classifier import MultiLabelModel
-from model.labels import AUTHOR_ROLES, LABELS
 from model.pipeline import TextAnalyzer
 from model.windows import sentence_windows
-
-STAFF_ONLY = LABELS.index("staff_boundary")
 
 
 def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequence[Analysis]
@@ -41,13 +39,15 @@ def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequ
 
 
 def calibrated(model: MultiLabelModel, margins: np.ndarray, analyses: Sequence[Analysis]) -> np.ndarray:
-    """Platt-calibrated probabilities; policy zeroes: staff_boundary only for staff (and
-    unknown authors), nothing at all for an empty draft."""
+    """Platt-calibrated probabilities; policy zeroes: a label only for the author roles its spec
+    names (staff_boundary: staff, and unknown authors), nothing at all for an empty draft."""
     probs = np.column_stack([model.label_models[lab].probability(margins[:, j])
                              for j, lab in enumerate(model.labels)])
+    specs = [LABEL_SPECS[lab] for lab in model.labels]
     for i, an in enumerate(analyses):
-        if an.role in AUTHOR_ROLES and an.role != "medewerker":
-            probs[i, STAFF_ONLY] = 0.0
+        for j, spec in enumerate(specs):
+            if not spec.applies_to(an.role):
+                probs[i, j] = 0.0
         if not an.text.strip():
             probs[i, :] = 0.0
     return probs

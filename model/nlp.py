@@ -22,8 +22,7 @@ from spacy.tokens import Doc
 from model.lexicons import Lexicon
 from model.normalize import squeeze
 
-# Insult categories whose roots also count inside compounds, if at least this long
-COMPOUND_CATEGORIES = ("disease_curse", "sexist", "racist", "homophobic", "ableist")
+# Roots of categories marked `compound_roots` count inside longer words if at least this long
 COMPOUND_MIN_LEN = 5
 
 
@@ -123,15 +122,15 @@ class LexiconMatcher:
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.compound_roots: re.Pattern[str] | None = None
         self.root_category: dict[str, str] = {}
+        self.compound_categories: frozenset[str] = frozenset()
 
     def set_lexicon(self, lexicon: Lexicon) -> None:
         make = self.nlp.make_doc
         for name, category in lexicon.items():
             patterns = [set_squeezed_norm(make(term)) for term in category.terms]
             self.matcher.add(name, [p for p in patterns if len(p)])
-        for name in COMPOUND_CATEGORIES:
-            if name not in lexicon:
-                continue
+        self.compound_categories = frozenset(n for n, c in lexicon.items() if c.compound_roots)
+        for name in sorted(self.compound_categories, key=list(lexicon).index):
             for term in lexicon[name].terms:
                 root = squeeze(term)
                 if " " not in root and len(root) >= COMPOUND_MIN_LEN and root.isalpha():
@@ -144,7 +143,7 @@ class LexiconMatcher:
         vocab_strings = self.nlp.vocab.strings
         evidence = [Evidence(vocab_strings[mid], s, e) for mid, s, e in self.matcher(doc)]
         if self.compound_roots is not None:
-            covered = {i for ev in evidence if ev.category in COMPOUND_CATEGORIES
+            covered = {i for ev in evidence if ev.category in self.compound_categories
                        for i in range(ev.start, ev.end)}
             for token in doc:
                 if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from corpus.settings import MAX_SCORE_CHARS
 from model.analysis import Analysis, compute_features
 from model.lexicons import Lexicon
 from model.nlp import build_pipeline
 from model.normalize import normalize
 from model.pii.analyzer import PiiAnalyzer, default_analyzer
-from model.settings import MAX_SCORE_CHARS
 
 
 class TextAnalyzer:
@@ -30,7 +30,7 @@ class TextAnalyzer:
         out = []
         for text, role, norm, doc in zip(clipped, roles, normalized, docs, strict=True):
             an = Analysis(text=text, role=role, normalized=norm, doc=doc, pii=self.pii.analyze(text))
-            compute_features(an)
+            compute_features(an, self.lexicon)
             out.append(an)
         return out
 

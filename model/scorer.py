@@ -17,17 +17,26 @@ from typing import Any
 
 import numpy as np
 
-from model.analysis import INSULT_CATEGORIES, Analysis
+from corpus.protocol import Protocol, UnknownSchoolError, annotation_protocol, get_protocol
+from corpus.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
+from corpus.vocabulary import (
+    LABEL_SPECS,
+    LABELS,
+    LEVEL_RANK,
+    PII_PLACEHOLDER,
+    InvalidRoleError,
+    check_role,
+    labels_with,
+)
+from model.analysis import Analysis
 from model.artifacts import ModelBundle, load_active, load_version_dir
 from model.classifier import MultiLabelModel
 from model.explain import Explainer
-from model.explanations import CATEGORY_EXPLANATION, MODEL_EVIDENCE, TARGETED_INSULT, pii_explanation
+from model.explanations import MODEL_EVIDENCE, TARGETED_INSULT, pii_explanation
 from model.inference import calibrated, label_margins
-from model.labels import LABELS, PII_PLACEHOLDER, InvalidRoleError, check_role
+from model.lexicons import categories_of_kind
 from model.pii.deduce_names import get_deduce
 from model.pipeline import TextAnalyzer
-from model.protocol import Protocol, get_protocol
-from model.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
 
 log = logging.getLogger("postwacht.scorer")
 
@@ -51,11 +60,16 @@ class Scorer:
         self.analyzer = TextAnalyzer(bundle.lexicon, glue_vocab=bundle.glue_vocab)
         self.explainer = Explainer(self.model)
         self.label_index = {lab: j for j, lab in enumerate(self.model.labels)}
+        self.insult_categories = categories_of_kind(self.analyzer.lexicon, "insult")
+        # the label whose PII spans are findings (personal_info), the one with a sub-article model
+        self.pii_label = next(iter(labels_with("pii_findings")), None)
+        self.sub_label = next(iter(labels_with("sub_articles")), None)
 
     # ---- public API -------------------------------------------------------------------
-    def score(self, text: object, role: object = None, id: object = None) -> dict[str, Any]:
+    def score(self, text: object, role: object = None, id: object = None, school: str | None = None
+              ) -> dict[str, Any]:
         """Score one draft. Raises ScoringError for input that is not a draft."""
-        result = self.score_many([{"id": id, "text": text, "role": role}])[0]
+        result = self.score_many([{"id": id, "text": text, "role": role, "school": school}])[0]
         if result["error"]:
             raise ScoringError(result["error"])
         return result
@@ -64,10 +78,11 @@ class Scorer:
         """Score many drafts; one result per item, in order. A bad item gets `error` set."""
         items = list(items)
         results: list[dict[str, Any] | None] = [None] * len(items)
-        ok_idx, texts, roles = [], [], []
+        ok_idx, texts, roles, protocols = [], [], [], []
         for i, item in enumerate(items):
             try:
                 text, role = self._validate(item)
+                protocol = self._protocol_for(item)
             except ScoringError as exc:
                 results[i] = error_result(item.get("id") if isinstance(item, dict) else None,
                                           item.get("role") if isinstance(item, dict) else None,
@@ -76,9 +91,10 @@ class Scorer:
             ok_idx.append(i)
             texts.append(text)
             roles.append(role)
+            protocols.append(protocol)
         if ok_idx:
             t0 = time.perf_counter()
-            for i, res in zip(ok_idx, self._score_valid(texts, roles), strict=True):
+            for i, res in zip(ok_idx, self._score_valid(texts, roles, protocols), strict=True):
                 res["id"] = _id_value(items[i].get("id"))
                 results[i] = res
             log.debug("scored n=%d chars=%d in %.1f ms", len(texts), sum(map(len, texts)),
@@ -104,6 +120,17 @@ class Scorer:
             text = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
         return text, role
 
+    def _protocol_for(self, item: dict[str, Any]) -> Protocol:
+        school = item.get("school")
+        if school in (None, ""):
+            return self.protocol
+        if not isinstance(school, str):
+            raise ScoringError("'school' moet een tekst zijn. ('school' must be a string.)")
+        try:
+            return get_protocol(school)
+        except UnknownSchoolError as exc:
+            raise ScoringError(str(exc)) from exc
+
     def analyses(self, texts: Sequence[str], roles: Sequence[str]) -> list[Analysis]:
         return self.analyzer.analyze_many(texts, roles)
 
@@ -111,20 +138,25 @@ class Scorer:
         margins, X = label_margins(self.model, self.analyzer, analyses)
         return calibrated(self.model, margins, analyses), X
 
-    def _score_valid(self, texts: Sequence[str], roles: Sequence[str]) -> list[dict[str, Any]]:
+    def _score_valid(self, texts: Sequence[str], roles: Sequence[str], protocols: Sequence[Protocol]
+                     ) -> list[dict[str, Any]]:
         analyses = self.analyses(texts, roles)
         probs, X = self.probabilities(analyses)
-        boundary = None
-        flagged_any = [i for i in range(len(analyses))
-                       if probs[i, self.label_index["staff_boundary"]]
-                       >= self.model.label_models["staff_boundary"].threshold]
-        if flagged_any and self.model.boundary is not None:
-            preds = self.model.boundary.predict(X[flagged_any])
-            boundary = dict(zip(flagged_any, preds, strict=True))
-        return [self._result(an, probs[i], X[i], (boundary or {}).get(i)) for i, an in enumerate(analyses)]
+        sub_kinds: dict[int, list[str]] = {}
+        if self.sub_label is not None and self.model.boundary is not None:
+            j = self.label_index[self.sub_label]
+            flagged_any = [i for i in range(len(analyses))
+                           if probs[i, j] >= self.model.label_models[self.sub_label].threshold]
+            if flagged_any:
+                # the sub-model predicts article ids of the annotation protocol; keep their kinds
+                annotation = annotation_protocol()
+                for i, ids in zip(flagged_any, self.model.boundary.predict(X[flagged_any]), strict=True):
+                    sub_kinds[i] = [k for k in (annotation.sub_article_kind(self.sub_label, a) for a in ids) if k]
+        return [self._result(an, probs[i], X[i], sub_kinds.get(i), protocols[i])
+                for i, an in enumerate(analyses)]
 
-    def _result(self, an: Analysis, prob: np.ndarray, row: Any, boundary_articles: list[str] | None
-                ) -> dict[str, Any]:
+    def _result(self, an: Analysis, prob: np.ndarray, row: Any, sub_kinds: list[str] | None,
+                protocol: Protocol) -> dict[str, Any]:
         labels: dict[str, dict[str, Any]] = {}
         flagged: list[str] = []
         for lab in LABELS:
@@ -135,19 +167,19 @@ class Scorer:
             if is_flagged:
                 flagged.append(lab)
 
-        findings = self._pii_findings(an, "personal_info" in flagged)
+        findings = self._pii_findings(an, self.pii_label in flagged)
         for lab in flagged:
             findings.extend(self._label_findings(an, row, lab))
         findings.sort(key=lambda f: (f["start"], f["end"]))
 
-        articles = self._articles(flagged, an.role, boundary_articles)
+        articles = self._articles(flagged, an.role, sub_kinds, protocol)
         consequences = []
         if flagged:
-            for art_id in self.protocol.consequence_ids_for(an.role):
-                art = self.protocol.articles[art_id]
+            for art_id in protocol.consequence_ids_for(an.role):
+                art = protocol.articles[art_id]
                 consequences.append({"id": art.id, "section": art.section, "number": art.number,
                                      "text": art.text})
-        advice = [a for a in (self.protocol.advice_for(lab, an.role) for lab in flagged) if a]
+        advice = [a for a in (protocol.advice_for(lab, an.role) for lab in flagged) if a]
         risk, level = self._risk_level(prob, flagged, findings)
         return {
             "id": None,
@@ -169,7 +201,7 @@ class Scorer:
         for span in an.pii:
             severity = "laag" if span.owner == "author" or not personal_info_flagged else "hoog"
             out.append({
-                "label": "personal_info", "type": span.type, "start": int(span.start), "end": int(span.end),
+                "label": self.pii_label, "type": span.type, "start": int(span.start), "end": int(span.end),
                 "text": an.text[span.start:span.end], "explanation": pii_explanation(span.type, span.owner),
                 "owner": span.owner, "severity": severity, "source": span.recognizer,
             })
@@ -180,23 +212,24 @@ class Scorer:
         taken: list[tuple[int, int]] = []
         lex = self.analyzer.lexicon
         targeted = an.features.get("insult_plain_targeted", 0.0) > 0
+        shown = LABEL_SPECS[label].shown_evidence
         for ev in an.doc._.evidence or []:
             cat = lex.get(ev.category)
-            if cat is None or cat.label != label or ev.category not in CATEGORY_EXPLANATION:
+            if cat is None or cat.label != label or ev.category not in shown:
                 continue
             if any(t in an.negated_tokens for t in range(ev.start, ev.end)):
                 continue
             s, e = an.token_spans[ev.start][0], an.token_spans[ev.end - 1][1]
             if e <= s or any(not (e <= ts or s >= te) for ts, te in taken):
                 continue
-            explanation = CATEGORY_EXPLANATION[ev.category]
-            if ev.category in INSULT_CATEGORIES and targeted:
+            explanation = shown[ev.category]
+            if ev.category in self.insult_categories and targeted:
                 explanation = TARGETED_INSULT
             out.append({"label": label, "type": ev.category, "start": int(s), "end": int(e), "text": an.text[s:e],
                         "explanation": explanation, "source": "lexicon"})
             taken.append((s, e))
         lm = self.model.label_models[label]
-        name = self.protocol.label_name(label)
+        name = LABEL_SPECS[label].name
         for s, e, w in self.explainer.top_spans(an, row, lm):
             if any(not (e <= ts or s >= te) for ts, te in taken):
                 continue
@@ -206,34 +239,36 @@ class Scorer:
             taken.append((s, e))
         return out
 
-    def _articles(self, flagged: list[str], role: str, boundary_articles: list[str] | None
+    def _articles(self, flagged: list[str], role: str, sub_kinds: list[str] | None, protocol: Protocol
                   ) -> list[dict[str, Any]]:
         by_id: dict[str, list[str]] = {}
         for lab in flagged:
-            if lab == "staff_boundary":
-                ids = boundary_articles or ["medewerkers.2"]
+            if LABEL_SPECS[lab].sub_articles:
+                by_kind = protocol.sub_article_by_kind(lab)
+                kinds = [k for k in (sub_kinds or []) if k in by_kind] or list(by_kind)[:1]
+                ids = [by_kind[k] for k in kinds]
             else:
-                ids = self.protocol.article_ids_for(lab, role)
+                ids = protocol.article_ids_for(lab, role)
             for art_id in ids:
                 by_id.setdefault(art_id, []).append(lab)
-        order = list(self.protocol.articles)
+        order = list(protocol.articles)
         out = []
         for art_id in sorted(by_id, key=order.index):
-            art = self.protocol.articles[art_id]
+            art = protocol.articles[art_id]
             out.append({"id": art.id, "section": art.section, "number": art.number, "text": art.text,
                         "labels": by_id[art_id]})
         return out
 
     def _risk_level(self, prob: np.ndarray, flagged: list[str], findings: list[dict[str, Any]]
                     ) -> tuple[float, str]:
-        weighted = {lab: float(prob[self.label_index[lab]]) * SEVERITY_WEIGHT[self.protocol.severity(lab)]
+        weighted = {lab: float(prob[self.label_index[lab]]) * SEVERITY_WEIGHT[LABEL_SPECS[lab].severity]
                     for lab in LABELS}
         if flagged:
             risk = max(weighted[lab] for lab in flagged)
-            floors = [FLAG_LEVEL[self.protocol.severity(lab)] for lab in flagged]
+            floors = [FLAG_LEVEL[LABEL_SPECS[lab].severity] for lab in flagged]
             level = "hoog" if "hoog" in floors or len(flagged) >= 2 else "midden"
             for name, cut in LEVEL_CUTS:
-                if risk >= cut and LEVELS_ORDER[name] > LEVELS_ORDER[level]:
+                if risk >= cut and LEVEL_RANK[name] > LEVEL_RANK[level]:
                     level = name
             return risk, level
         risk = max(weighted.values()) if weighted else 0.0
@@ -241,9 +276,6 @@ class Scorer:
         if risk >= LEVEL_CUTS[-1][1] or findings:
             level = "laag"
         return risk, level
-
-
-LEVELS_ORDER = {"geen": 0, "laag": 1, "midden": 2, "hoog": 3}
 
 
 def _id_value(value: object) -> object:

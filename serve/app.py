@@ -12,13 +12,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version as _package_version
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-import postwacht
 from model import Scorer, load_scorer
 from serve.config import Settings
 from serve.db import Database
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
             database.dispose()
 
     app = FastAPI(
-        title="Postwacht", version=postwacht.__version__, description=DESCRIPTION, lifespan=lifespan,
+        title="Postwacht", version=_package_version("postwacht"), description=DESCRIPTION, lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         default_response_class=SafeJSONResponse,
     )

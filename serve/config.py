@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from model.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, var_dir
+from corpus.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, var_dir
 
 DEFAULT_RETENTION_DAYS = 365
 DEFAULT_MODEL_CHECK_SECONDS = 10.0

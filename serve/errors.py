@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from model.labels import LABELS, ROLES
+from corpus.protocol import Protocol, UnknownSchoolError, get_protocol
+from corpus.vocabulary import LABELS, ROLES
 from serve.responses import SafeJSONResponse
 
 
@@ -50,6 +51,20 @@ def unknown_label() -> ApiError:
     labels = ", ".join(LABELS)
     return ApiError(422, "unknown_label", f"Onbekend label; kies uit: {labels}.",
                     f"Unknown label; valid labels: {labels}.", valid_labels=list(LABELS))
+
+
+def unknown_school(school: str, known: list[str]) -> ApiError:
+    names = ", ".join(known) or "-"
+    return ApiError(422, "unknown_school", f"Onbekende school; kies uit: {names}.",
+                    f"Unknown school; valid schools: {names}.", valid_schools=known)
+
+
+def protocol_or_404(school: str | None) -> Protocol:
+    """The protocol of a school of this install (None: the default school), or a 422."""
+    try:
+        return get_protocol(school or None)
+    except UnknownSchoolError as exc:
+        raise unknown_school(exc.school, exc.known) from exc
 
 
 def batch_too_large(items: int, limit: int) -> ApiError:

@@ -16,7 +16,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from model.labels import LABELS, LEVELS
+from corpus.vocabulary import LABELS, LEVELS
 
 disable_created_metrics()  # the *_created series only add noise here
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 
 PREDICTED = "predicted"
 REVIEWER = "reviewer"

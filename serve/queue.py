@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from model.labels import LABELS, InvalidRoleError, check_role
+from corpus.vocabulary import LABELS, InvalidRoleError, check_role
 from serve.models_db import QUEUE_DONE, QUEUE_OPEN, QUEUE_SKIPPED, QueueItem, Review
 from serve.store import audit
 from serve.validation import storable_text

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.labels import LABELS, LEVELS, ROLES
-from model.settings import MAX_TEXT_CHARS
+from corpus.settings import MAX_TEXT_CHARS
+from corpus.vocabulary import LABELS, LEVELS, ROLES
 from serve.models_db import PREDICTED, REVIEWER, QueueItem, Review
 
 LabelId = Literal[LABELS]  # type: ignore[valid-type]
@@ -105,11 +105,12 @@ class LabelEntry(BaseModel):
     explanation: str = ""
     articles: dict[str, list[str]] = Field(description="Primary articles per role; 'every' applies to all.")
     advice: dict[str, str] = {}
-    sub_articles: dict[str, str] = {}
+    sub_articles: dict[str, str] = Field(default={}, description="Kind of boundary issue -> article id.")
 
 
 class ProtocolOut(BaseModel):
     title: str
+    school: str = ""
     articles: list[ProtocolArticle]
     labels: list[LabelEntry]
     sanctions: dict[str, list[str]]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
+from corpus.settings import models_dir
 from model import Scorer
 from model.artifacts import ArtifactError, active_version, load_version_dir
-from model.settings import models_dir
 
 log = logging.getLogger("postwacht.serve")
 

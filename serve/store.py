@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from corpus.build import split_for
-from model.labels import LABELS
+from corpus.splits import split_for
+from corpus.vocabulary import LABELS
 from serve.models_db import PREDICTED, REVIEWER, AuditEvent, QueueItem, Review, ReviewLabel, utcnow
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.labels import LABELS, InvalidRoleError, check_role
+from corpus.vocabulary import LABELS, InvalidRoleError, check_role
 from serve.errors import text_too_long, unknown_label, unknown_role
 
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from serve_support import bearer, client_for, new_token, sqlite_url
 
-from model.labels import LABELS, ROLES
-from model.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS
+from corpus.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS
+from corpus.vocabulary import LABELS, ROLES
 
 RESULT_KEYS = {"id", "role", "risk", "level", "labels", "findings", "articles", "consequences", "advice",
                "redacted_text", "model_version", "error"}

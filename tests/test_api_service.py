@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from serve_support import client_for, sqlite_url
 
-from model.labels import LABELS, ROLES
-from model.protocol import get_protocol
+from corpus.protocol import get_protocol
+from corpus.vocabulary import LABELS, ROLES
 from serve.state import ScorerHolder
 
 SECRET_DRAFT = "Geheimzinnig concept over Sanne de Vries uit groep 7, bel 06-98765432"

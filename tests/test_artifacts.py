@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from corpus.settings import models_dir
 from model import Scorer
 from model.artifacts import ArtifactError, active_version, load_version_dir, verify_version
-from model.settings import models_dir
 from training.registry import activate, list_versions, previous_version
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus.settings import models_dir
 from model import Scorer
-from model.settings import models_dir
 from serve.batch.runner import BatchConfig, run_batch
 
 TEXTS = [

@@ -148,8 +148,8 @@ def test_report_is_self_contained_and_hides_personal_data(tmp_path: Path, scorer
 
 def test_cli_prints_counts_but_no_draft_text(tmp_path: Path, scorer: Scorer, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from corpus.settings import models_dir
     from model import scorer as scorer_module
-    from model.settings import models_dir
     from postwacht.cli import main
     from serve.batch import runner
 

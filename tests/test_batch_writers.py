@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 from model.scorer import error_result
 from serve.batch.summary import Summary, error_kind
 from serve.batch.writers import (

@@ -16,9 +16,9 @@ import pytest
 import serve_support
 from serve_support import bearer, client_for, make_app, sqlite_url
 
+from corpus.settings import models_dir
 from model import Scorer
 from model.artifacts import load_version_dir
-from model.settings import models_dir
 from postwacht.cli import main
 from training.registry import activate
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from model.labels import AUTHOR_ROLES, LABELS
-from model.protocol import get_protocol
-from model.settings import REPO_ROOT
+from corpus.protocol import get_protocol
+from corpus.settings import REPO_ROOT
+from corpus.vocabulary import AUTHOR_ROLES, LABELS
 
 SHARED = REPO_ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_60629c431a77804c.txt"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from corpus.neardup import near_duplicates_across
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 from postwacht.cli import main
 from training.gate import GateLimits, decide
 from training.registry import remove_stale_temporaries

@@ -13,8 +13,8 @@ import pytest
 from serve_support import bearer, client_for, database_params, database_url, empty_tables, new_token
 from sqlalchemy import select, text
 
+from corpus.vocabulary import LABELS
 from model import Scorer
-from model.labels import LABELS
 from postwacht.cli import main
 from serve.db import Database
 from serve.models_db import AuditEvent, QueueItem, utcnow

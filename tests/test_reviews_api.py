@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from serve_support import bearer, client_for, database_params, database_url, empty_tables, new_token
 from sqlalchemy import select
 
-from corpus.build import split_for
 from corpus.dataset import SOURCES
-from model.labels import LABELS
-from model.settings import MAX_TEXT_CHARS
+from corpus.settings import MAX_TEXT_CHARS
+from corpus.splits import split_for
+from corpus.vocabulary import LABELS
 from serve.models_db import AuditEvent
 
 BULLY = "jij bent echt zo dom, niemand wil jou in de groep"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from corpus.vocabulary import LABELS, ROLES
 from model import Scorer, ScoringError
-from model.labels import LABELS, ROLES
 
 FIELDS = {"id", "role", "risk", "level", "labels", "findings", "articles", "consequences", "advice",
           "redacted_text", "model_version", "error"}

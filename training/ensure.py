@@ -6,8 +6,8 @@ import fcntl
 import logging
 from pathlib import Path
 
+from corpus.settings import models_dir
 from model.artifacts import active_version, verify_version
-from model.settings import models_dir
 
 log = logging.getLogger("postwacht.ensure")
 

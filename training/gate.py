@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from model.labels import LABELS
-from model.settings import RETRAIN_MAX_MACRO_DROP, RETRAIN_MAX_RECALL_DROP
+from corpus.settings import RETRAIN_MAX_MACRO_DROP, RETRAIN_MAX_RECALL_DROP
+from corpus.vocabulary import LABELS
 
 # Metrics are means over a few hundred cases; compare with a little slack for float noise.
 EPSILON = 1e-9

@@ -24,6 +24,7 @@ from typing import Any
 
 import joblib
 
+from corpus.settings import models_dir
 from model.artifacts import (
     ACTIVE_POINTER,
     MANIFEST_FILE,
@@ -34,7 +35,6 @@ from model.artifacts import (
     sha256_file,
     verify_version,
 )
-from model.settings import models_dir
 
 HISTORY_FILE = "HISTORY"
 RETRAIN_FILE = "retrain.json"

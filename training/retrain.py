@@ -37,13 +37,13 @@ import numpy as np
 
 from corpus.dataset import iter_examples, read_jsonl_objects
 from corpus.neardup import group_ids, near_duplicates_across
+from corpus.settings import DATA_DIR, RETRAIN_HOLDOUT_SHARE, models_dir
+from corpus.vocabulary import LABELS, InvalidRoleError, check_role
 from eval.functional import CASES_FILE, load_cases
 from eval.metrics import label_matrix, multilabel_metrics
 from model.artifacts import ModelBundle, active_version, load_version_dir
-from model.labels import LABELS, InvalidRoleError, check_role
 from model.lexicons import lexicon_digest
 from model.pipeline import TextAnalyzer
-from model.settings import DATA_DIR, RETRAIN_HOLDOUT_SHARE, models_dir
 from training.gate import GateDecision, GateLimits, decide
 from training.registry import (
     RETRAIN_FILE,

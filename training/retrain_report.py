@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 
 SET_TITLES = {
     "corpus_test": "Corpus, split test",

@@ -25,6 +25,9 @@ import sklearn
 import spacy
 
 from corpus.dataset import corpus_hash, iter_examples
+from corpus.protocol import annotation_protocol
+from corpus.settings import DATA_DIR, RANDOM_SEED, models_dir
+from corpus.vocabulary import LABELS, labels_with
 from eval.metrics import label_matrix, multilabel_metrics
 from model.analysis import Analysis
 from model.classifier import (
@@ -38,12 +41,10 @@ from model.classifier import (
     fit_platt,
 )
 from model.inference import calibrated, label_margins, thresholds
-from model.labels import BOUNDARY_ARTICLES, LABELS
 from model.lexicons import Lexicon, lexicon_digest, load_lexicon
 from model.nlp import glue_vocabulary
 from model.normalize import normalize
 from model.pipeline import TextAnalyzer
-from model.settings import DATA_DIR, RANDOM_SEED, models_dir
 from training.registry import activate, write_version
 
 log = logging.getLogger("postwacht.train")
@@ -127,10 +128,13 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
         lm = model.label_models[lab]
         lm.platt_a, lm.platt_b = fit_platt(dev_margins[:, j], Y_dev[:, j])
         lm.threshold = best_threshold(lm.probability(dev_margins[:, j]), Y_dev[:, j], *config.threshold_range)
+    # the sub-article model (staff_boundary: which of medewerkers.2/4/6/7/8), on annotation ids
+    sub_label = next(iter(labels_with("sub_articles")), None)
     boundary_rows = [i for i, ex in enumerate(train) if ex.get("boundary_articles")]
-    if boundary_rows:
+    if boundary_rows and sub_label is not None:
         model.boundary = fit_boundary(X_train[boundary_rows], [train[i]["boundary_articles"] for i in boundary_rows],
-                                      BOUNDARY_ARTICLES, config.boundary_C, config.seed)
+                                      annotation_protocol().sub_article_ids(sub_label), config.boundary_C,
+                                      config.seed)
     info = {"seconds_analyze": round(t_analyze, 1), "seconds_total": round(time.perf_counter() - t0, 1),
             "n_features": int(X_train.shape[1])}
     return model, info

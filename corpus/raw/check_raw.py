@@ -8,7 +8,7 @@ import json
 import sys
 
 LABELS = {"bullying", "threat", "personal_info", "media_consent", "report_meeting",
-          "reputation", "sexual", "staff_boundary"}
+          "reputation", "sexual", "staff_boundary", "wellbeing"}
 PII = {"person_name", "phone_number", "email", "street_address", "postcode", "bsn", "iban",
        "date_of_birth", "social_handle", "credential", "health"}
 ROLES = {"medewerker", "ouder", "leerling"}

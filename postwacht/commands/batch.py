@@ -12,6 +12,7 @@ def run(args: argparse.Namespace) -> int:
     from model.artifacts import ArtifactError
     from serve.batch.readers import ReaderError
     from serve.batch.runner import BatchConfig, BatchError, BatchInterrupted, run_batch
+    from serve.batch.scoring import NoActiveModelError
     from serve.batch.summary import render_text
     from serve.batch.writers import OutputError
 
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         return 130
     except (ReaderError, OutputError) as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    except NoActiveModelError as exc:
+        print(str(exc), file=sys.stderr)
         return 2
     except (BatchError, ArtifactError) as exc:
         print(f"FOUT: {exc}", file=sys.stderr)

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
+from corpus.settings import models_dir
 from model.artifacts import ArtifactError, active_version, read_manifest, verify_version
-from model.settings import models_dir
 
 
 def _list(args: argparse.Namespace) -> int:

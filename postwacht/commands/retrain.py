@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.settings import RETRAIN_HOLDOUT_SHARE, RETRAIN_MAX_MACRO_DROP, RETRAIN_MAX_RECALL_DROP
+from corpus.settings import RETRAIN_HOLDOUT_SHARE, RETRAIN_MAX_MACRO_DROP, RETRAIN_MAX_RECALL_DROP
 
 EXIT_REFUSED = 3
 

@@ -107,8 +107,8 @@ def _read_input(path: Path) -> dict[str, tuple[Any, Any]]:
 
 def _thresholds_lookup() -> Any:
     """model version -> its thresholds (from models/<version>/manifest.json; else the active model's)."""
+    from corpus.settings import models_dir
     from model.artifacts import ArtifactError, active_version, read_manifest
-    from model.settings import models_dir
 
     cache: dict[str | None, dict[str, float]] = {}
 

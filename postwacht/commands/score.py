@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from model.labels import ROLES
+from corpus.vocabulary import ROLES
 
 LEVEL_WORD = {"geen": "GEEN RISICO", "laag": "LAAG RISICO", "midden": "MIDDEN RISICO", "hoog": "HOOG RISICO"}
 LEVEL_COLOUR = {"geen": "32", "laag": "36", "midden": "33", "hoog": "31"}
@@ -27,7 +27,7 @@ def _highlight(text: str, findings: list[dict[str, Any]], colour: bool) -> str:
 
 
 def summary(result: dict[str, Any], text: str, colour: bool = False) -> str:
-    from model.protocol import get_protocol
+    from corpus.protocol import get_protocol
 
     protocol = get_protocol()
     level = result["level"]

@@ -25,7 +25,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from serve.batch.readers import InputRow
-from serve.batch.scoring import ChunkOutput, score_chunk
+from serve.batch.scoring import ChunkOutput, load_frozen_scorer, score_chunk
 
 log = logging.getLogger("postwacht.batch")
 
@@ -79,11 +79,10 @@ def worker_scorer(version: str) -> Any:
     with _LOCK:
         scorer = _SCORERS.get(version)
         if scorer is None:
-            from serve.batch.runner import load_frozen_scorer
 
             version_dir = _SHIPPED.get(version)
             if version_dir is None:  # no plugin ran here: fall back to this machine's models/
-                from model.settings import models_dir
+                from corpus.settings import models_dir
 
                 version_dir = models_dir() / version
             scorer = load_frozen_scorer(version_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # A draft longer than this becomes an error row ("tekst te lang"); the HTTP API's limit is
-# model.settings.MAX_TEXT_CHARS, batch exports are allowed longer posts.
+# corpus.settings.MAX_TEXT_CHARS, batch exports are allowed longer posts.
 MAX_BATCH_TEXT_CHARS = 100_000
 # One input row (a JSONL line, a CSV record) larger than this is an error row; it also bounds
 # what an unterminated CSV quote can swallow before the reader resynchronises.

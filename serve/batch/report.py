@@ -13,7 +13,7 @@ import time
 from html import escape
 from pathlib import Path
 
-from model.labels import LABELS, LEVELS
+from corpus.vocabulary import LABELS, LEVELS
 from serve.batch.summary import Summary
 
 LEVEL_COLOUR = {"geen": "#6a9f58", "laag": "#4f86b5", "midden": "#e0a526", "hoog": "#c8423b"}
@@ -95,7 +95,7 @@ def _legend() -> str:
 
 def render_report(summary: Summary, input_name: str, model_version: str, elapsed: float | None = None,
                   generated: str | None = None) -> str:
-    from model.protocol import get_protocol
+    from corpus.protocol import get_protocol
 
     protocol = get_protocol()
     generated = generated or time.strftime("%Y-%m-%d %H:%M")

@@ -11,7 +11,6 @@ stays constant. The Dask engine (serve.batch.dask_engine) plugs into the same lo
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -37,7 +36,7 @@ from serve.batch.readers import (
     estimate_rows,
     read_rows,
 )
-from serve.batch.scoring import ChunkOutput, score_chunk
+from serve.batch.scoring import ChunkOutput, NoActiveModelError, load_frozen_scorer, score_chunk
 from serve.batch.summary import Summary
 from serve.batch.writers import OutputSink, detect_output_format, input_fingerprint
 
@@ -116,23 +115,20 @@ def default_workers() -> int:
 
 
 def resolve_model(version_dir: Path | None) -> Path:
-    """The model version directory to score with (the active one, trained on first run)."""
+    """The model version directory to score with (the active one). A batch never trains: without
+    a model it says how to get one."""
     if version_dir is not None:
         return version_dir
-    from model.settings import models_dir
-    from training.ensure import ensure_active_model
+    from corpus.settings import models_dir
+    from model.artifacts import active_version
 
-    return models_dir() / ensure_active_model()
+    version = active_version(models_dir())
+    if version is None:
+        raise NoActiveModelError(
+            "Er is nog geen model. Train er eerst een met `postwacht train` (of start `make run`). "
+            "(No model yet: run `postwacht train` or `make run` first.)")
+    return models_dir() / version
 
-
-def load_frozen_scorer(version_dir: Path) -> Any:
-    """load_scorer, then move its millions of long-lived objects (deduce's lookup tables) out of
-    the garbage collector's reach: without that, interpreter exit spends ~10 s collecting them."""
-    from model.scorer import load_scorer
-
-    scorer = load_scorer(version_dir)
-    gc.freeze()
-    return scorer
 
 
 # ---- local engine ------------------------------------------------------------------------------
@@ -254,7 +250,7 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
     next(probe, None)
     probe.close()
     if scorer is not None and cfg.version_dir is None:
-        from model.settings import models_dir
+        from corpus.settings import models_dir
 
         version_dir = models_dir() / scorer.version
     else:

@@ -7,10 +7,12 @@ only appends bytes and merges counts, and never sees the full result objects.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from model.scorer import Scorer, error_result
@@ -70,3 +72,17 @@ def score_chunk(scorer: Scorer, rows: Sequence[InputRow], out_format: str) -> Ch
     data = encode_results(results, out_format)
     return ChunkOutput(first_row=rows[0].number if rows else 0, rows=len(rows), data=data, summary=summary,
                        cpu_seconds=time.process_time() - cpu0)
+
+
+class NoActiveModelError(RuntimeError):
+    """No model has been trained yet; the message says how to train one (Dutch, English)."""
+
+
+def load_frozen_scorer(version_dir: Path) -> Any:
+    """load_scorer, then move its millions of long-lived objects (deduce's lookup tables) out of
+    the garbage collector's reach: without that, interpreter exit spends ~10 s collecting them."""
+    from model.scorer import load_scorer
+
+    scorer = load_scorer(version_dir)
+    gc.freeze()
+    return scorer

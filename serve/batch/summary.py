@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from model.labels import LABELS, LEVELS, PII_PLACEHOLDER, PII_TYPES
+from corpus.vocabulary import LABELS, LEVELS, PII_PLACEHOLDER, PII_TYPES
 from serve.batch.limits import MAX_ERROR_KINDS, SCORE_BINS, TOP_EVIDENCE, TOP_EXCERPT_CHARS, TOP_ROWS
 
 LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -187,7 +187,7 @@ class Summary:
 
 def render_text(summary: Summary, elapsed: float | None = None, new_rows: int | None = None) -> str:
     """The end-of-run summary for the terminal: counts only, never draft text."""
-    from model.protocol import get_protocol
+    from corpus.protocol import get_protocol
 
     protocol = get_protocol()
     lines = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 from serve.batch.summary import Summary
 
 log = logging.getLogger("postwacht.batch")

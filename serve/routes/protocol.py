@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from model.labels import (
+from corpus.vocabulary import (
     AUTHOR_ROLES,
     DEFAULT_ROLE,
+    LABEL_SPECS,
     LABELS,
     LEVELS,
     PII_NAME_NL,
@@ -14,20 +15,24 @@ from model.labels import (
     PII_TYPES,
     ROLES,
 )
-from model.protocol import get_protocol
+from serve.errors import protocol_or_404
 from serve.schemas import LabelEntry, LabelInfo, LabelsOut, PiiTypeInfo, ProtocolArticle, ProtocolOut
 
 router = APIRouter(prefix="/v1", tags=["protocol"])
 
 
-@router.get("/protocol", response_model=ProtocolOut, summary="The Social Media Protocol as data")
-def protocol() -> ProtocolOut:
-    p = get_protocol()
+@router.get("/protocol", response_model=ProtocolOut, summary="The school's Social Media Protocol as data")
+def protocol(school: str | None = Query(default=None, description="A school of this install (default: the one school)")
+             ) -> ProtocolOut:
+    p = protocol_or_404(school)
     return ProtocolOut(
-        title=p.raw.get("title", ""),
+        title=p.title,
+        school=p.school_name,
         articles=[ProtocolArticle(id=a.id, section=a.section, number=a.number, text=a.text, roles=list(a.roles))
                   for a in p.articles.values()],
-        labels=[LabelEntry(id=lab, **{k: v for k, v in p.labels[lab].items() if k in LabelEntry.model_fields})
+        labels=[LabelEntry(id=lab, name=LABEL_SPECS[lab].name, severity=LABEL_SPECS[lab].severity,
+                           explanation=LABEL_SPECS[lab].definition, articles=p.labels[lab]["articles"],
+                           advice=p.labels[lab].get("advice", {}), sub_articles=p.sub_article_by_kind(lab))
                 for lab in LABELS],
         sanctions=p.sanctions,
     )
@@ -35,10 +40,9 @@ def protocol() -> ProtocolOut:
 
 @router.get("/labels", response_model=LabelsOut, summary="Labels, roles, levels and PII types")
 def labels() -> LabelsOut:
-    p = get_protocol()
     return LabelsOut(
-        labels=[LabelInfo(id=lab, name=p.label_name(lab), severity=p.severity(lab),
-                          explanation=p.labels[lab].get("explanation", "")) for lab in LABELS],
+        labels=[LabelInfo(id=lab, name=spec.name, severity=spec.severity, explanation=spec.definition)
+                for lab, spec in LABEL_SPECS.items()],
         roles=list(ROLES), author_roles=list(AUTHOR_ROLES), default_role=DEFAULT_ROLE, levels=list(LEVELS),
         pii_types=[PiiTypeInfo(id=t, name=PII_NAME_NL[t], placeholder=PII_PLACEHOLDER[t]) for t in PII_TYPES],
     )

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from model.labels import LABELS
+from corpus.vocabulary import LABELS
 from serve.auth import ReviewerDep, require_reviewer
 from serve.config import REVIEW_PAGE_MAX
 from serve.deps import DatabaseDep, ScoringDep, SessionDep, SettingsDep

@@ -1,4 +1,8 @@
-"""Policy constants and paths in one place. Environment variables override paths."""
+"""Policy constants and paths in one place (what the school decides lives in the protocol file).
+
+This module is on the ground floor: every layer may import it, it imports nothing of ours.
+Environment variables override paths.
+"""
 
 from __future__ import annotations
 
