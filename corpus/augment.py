@@ -1,9 +1,15 @@
-"""Training-only augmentation: chat-spelling noise on written `train` examples.
+"""Training-only augmentation of written `train` examples.
 
-Each written train example gets one variant with a few random transforms (lower case, no
-accents, leetspeak, stretched letters, typos, chat abbreviations, dropped punctuation,
-emoji). Personal-data spans are copied untouched and their offsets recomputed. Variants are
-`source: augmented`, keep their source's group, and never enter dev or test.
+1. Chat-spelling noise: each example gets one variant with a few random transforms (lower case,
+   no accents, leetspeak, stretched letters, typos, chat abbreviations, dropped punctuation,
+   emoji). Personal-data spans are copied untouched and their offsets recomputed.
+2. Counterfactuals: each example that names a person or a group of people gets one variant with
+   every name swapped for another name of the corpus and every group term for another group
+   term of the lexicon, labels unchanged, so that a name or a group term carries no weight of its
+   own (names appeared mostly in risky posts, which taught the model that a name is a risk).
+
+Variants are `source: augmented` (`augmentation: noise | counterfactual`), keep their source's
+group, and never enter dev or test.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ import random
 import re
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from corpus.dataset import AUGMENTED_FILE, iter_examples, write_jsonl
-from corpus.settings import DATA_DIR, RANDOM_SEED
+from corpus.settings import DATA_DIR, LEXICON_DIR, RANDOM_SEED
 
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"}
 CHAT = {"niet": "nie", "echt": "egt", "even": "ff", "wat": "wa", "dat": "da", "ik ben": "kben",
@@ -100,7 +109,58 @@ def augment_example(ex: dict[str, Any], rng: random.Random, n: int) -> dict[str,
         new_text += " " + rng.choice(EMOJI) * rng.randint(1, 3)
     row = {k: v for k, v in ex.items() if k not in ("id", "text", "pii", "source")}
     row.update({"id": f"aug-{ex['id']}-{n}", "text": new_text, "pii": spans, "source": "augmented",
-                "augmented_from": ex["id"]})
+                "augmented_from": ex["id"], "augmentation": "noise"})
+    return row
+
+
+def group_terms(lexicon_dir: Path = LEXICON_DIR) -> list[str]:
+    """Single-word plural group terms of the lexicon's `protected_groups` category."""
+    with (lexicon_dir / "targeting.yaml").open(encoding="utf-8") as fh:
+        terms = yaml.safe_load(fh)["protected_groups"]["terms"]
+    return sorted({str(t) for t in terms if " " not in str(t) and len(str(t)) >= 4 and str(t).isalpha()
+                   and str(t).endswith(("en", "s", "ers")) and str(t) not in {"christen", "trans"}})
+
+
+def name_pool(rows: list[dict[str, Any]]) -> list[str]:
+    """Single-token names marked in the corpus (capitalised, letters only), most varied first."""
+    names = {ex["text"][p["start"]:p["end"]] for ex in rows for p in ex["pii"] if p["type"] == "person_name"}
+    return sorted(n for n in names if n.isalpha() and n[:1].isupper() and 3 <= len(n) <= 12)
+
+
+def counterfactual_example(ex: dict[str, Any], rng: random.Random, names: list[str], groups: list[str],
+                           group_re: re.Pattern[str]) -> dict[str, Any] | None:
+    """ex with its single-token names and its group terms swapped; None when it has neither."""
+    text = ex["text"]
+    edits: list[tuple[int, int, str, dict[str, Any] | None]] = []
+    for p in ex["pii"]:
+        old = text[p["start"]:p["end"]]
+        if p["type"] == "person_name" and old.isalpha():
+            new = rng.choice(names)
+            edits.append((p["start"], p["end"], new.lower() if old.islower() else new, p))
+    for m in group_re.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e, _, _ in edits):
+            continue
+        new = rng.choice(groups)
+        edits.append((m.start(), m.end(), new.capitalize() if m.group()[:1].isupper() else new, None))
+    if not edits:
+        return None
+    edits.sort(key=lambda e: e[0])
+    out, spans, last, shift = [], [], 0, 0
+    kept = [p for p in ex["pii"] if not any(p is e[3] for e in edits)]
+    for s, e, new, span in edits:
+        out.append(text[last:s])
+        out.append(new)
+        if span is not None:
+            spans.append({"type": span["type"], "start": s + shift, "end": s + shift + len(new)})
+        shift += len(new) - (e - s)
+        last = e
+    out.append(text[last:])
+    for p in kept:  # untouched spans move by the edits before them
+        delta = sum(len(new) - (e - s) for s, e, new, _ in edits if e <= p["start"])
+        spans.append({"type": p["type"], "start": p["start"] + delta, "end": p["end"] + delta})
+    row = {k: v for k, v in ex.items() if k not in ("id", "text", "pii", "source")}
+    row.update({"id": f"cf-{ex['id']}", "text": "".join(out), "pii": sorted(spans, key=lambda p: p["start"]),
+                "source": "augmented", "augmented_from": ex["id"], "augmentation": "counterfactual"})
     return row
 
 
@@ -114,4 +174,12 @@ def augment(seed: int = RANDOM_SEED, variants: int = 1) -> int:
             row = augment_example(ex, rng, n)
             if row["text"] != ex["text"]:
                 rows.append(row)
+    names, groups = name_pool(train), group_terms()
+    group_re = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(groups, key=len, reverse=True)))
+                          + r")(?!\w)", re.IGNORECASE)
+    cf_rng = random.Random(seed + 1)
+    for ex in train:
+        row = counterfactual_example(ex, cf_rng, names, groups, group_re)
+        if row is not None and row["text"] != ex["text"]:
+            rows.append(row)
     return write_jsonl(DATA_DIR / AUGMENTED_FILE, rows)

@@ -15,7 +15,7 @@ from typing import Any
 from corpus.settings import DATA_DIR
 
 SPLITS = ("train", "dev", "test")
-SOURCES = ("written", "augmented", "reviewed")
+SOURCES = ("written", "augmented", "reviewed", "background")
 AUGMENTED_FILE = "augmented.jsonl"
 
 

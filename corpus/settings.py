@@ -34,6 +34,11 @@ MAX_BATCH_ITEMS = 1_000          # HTTP batch limit
 
 # Training
 RANDOM_SEED = 20261125
+# Weight of a training row by its source (corpus/dataset.py SOURCES)
+SOURCE_WEIGHTS = {"written": 1.0, "augmented": 1.0, "background": 2.0, "reviewed": 4.0}
+# When a label's threshold is chosen, a false alarm on a real background sentence of dev counts this
+# many times (false alarms on ordinary text are what make staff stop trusting the tool)
+BACKGROUND_THRESHOLD_WEIGHT = 10.0
 
 # Retraining from reviewed cases (training/retrain.py, training/gate.py): the candidate replaces the
 # active model only if, on every frozen set, macro-F1 falls by at most this much and no label's
@@ -42,8 +47,78 @@ RETRAIN_MAX_MACRO_DROP = 0.01
 RETRAIN_MAX_RECALL_DROP = 0.03
 RETRAIN_HOLDOUT_SHARE = 0.2
 
-# Risk levels: a draft's risk is the highest severity-weighted label score.
+# Risk levels: a draft's risk is the highest severity-weighted label score, and its level is the
+# band the risk falls in (one scale, documented once): geen < 0.2 <= laag < 0.45 <= midden < 0.75 <= hoog.
 SEVERITY_WEIGHT = {"high": 1.0, "medium-high": 0.9, "medium": 0.8}
 LEVEL_CUTS = (("hoog", 0.75), ("midden", 0.45), ("laag", 0.2))
-# Floors that keep a flagged label from reading as "laag"
+# A flagged label lifts the risk at least to this band (two flagged labels: hoog)
 FLAG_LEVEL = {"high": "hoog", "medium-high": "midden", "medium": "midden"}
+# Nothing flagged, but a label's score reached this share of its threshold: level laag ("twijfel")
+NEAR_THRESHOLD = 0.8
+
+
+# ---- service and batch policy ------------------------------------------------------------------
+# What the HTTP service (serve/http), the review store (serve/store) and `postwacht score|batch`
+# (postwacht/, serve/batch) accept and how they pace their work. Appended as one section so that
+# every limit of every way in lives in this file.
+
+# Text limits, one per way in (characters). A longer draft is refused, never cut; every limit is
+# below MAX_SCORE_CHARS, so the engine scores all of an accepted draft.
+# - HTTP, one draft (POST /v1/score and the page; 413 above it). People check what they are about
+#   to post: 10,000 characters is several times the longest school post, and it bounds one request
+#   to about a second of scoring on the service's single scoring thread, which every caller shares.
+MAX_CHARS_HTTP = MAX_TEXT_CHARS
+# - HTTP, one item of POST /v1/score/batch (that item becomes an error row). The same limit as one
+#   draft on purpose: a draft gets the same answer whichever endpoint it was sent to.
+MAX_CHARS_HTTP_BATCH_ITEM = MAX_TEXT_CHARS
+# - Command line and batch files (`postwacht score`, `postwacht batch`; the row becomes an error
+#   row). Exports of reported messages hold longer texts (a mail thread, a chat pasted as one
+#   message), and a batch runs offline on its own worker processes, so it may take minutes on one
+#   such row without holding anyone up. Ten times the HTTP limit, half of MAX_SCORE_CHARS.
+MAX_CHARS_CLI = 100_000
+
+# HTTP request bodies (bytes). One draft of MAX_CHARS_HTTP characters is at most 6 bytes a
+# character in JSON (\uXXXX), 60 KB; a batch of MAX_BATCH_ITEMS such drafts of mostly-ASCII text
+# fits in 48 MB. Larger bodies are refused with 413 before they are read.
+HTTP_MAX_BODY_BYTES = 1 << 20
+HTTP_MAX_BATCH_BODY_BYTES = 48 << 20
+# The service's scoring thread: drafts that arrive together are scored together, up to this many
+# (about half the cost per draft of one by one); a batch request goes in chunks of this many, so
+# single drafts that arrive meanwhile wait for one chunk at most.
+SERVICE_MICRO_BATCH_ITEMS = 32
+SERVICE_BATCH_CHUNK_ITEMS = 64
+# How often the service checks the models/ACTIVE pointer (seconds; POSTWACHT_MODEL_CHECK_SECONDS).
+SERVICE_MODEL_CHECK_SECONDS = 10.0
+
+# Review store: reviews (and queued reported messages, which hold text too) are deleted after this
+# many days (POSTWACHT_REVIEW_RETENTION_DAYS; 0 keeps them). At most this many reviews or queue
+# items per page of the HTTP API.
+REVIEW_RETENTION_DAYS = 365
+REVIEW_PAGE_MAX = 200
+# Review queue: an item's uncertainty is min |score - threshold| over the labels; a label whose
+# threshold the scoring model version does not record counts with this one.
+QUEUE_DEFAULT_THRESHOLD = 0.5
+
+# `postwacht batch`: one input row (a JSONL line, a CSV record) larger than this is an error row;
+# it also bounds what an unterminated CSV quote can swallow before the reader resynchronises.
+BATCH_MAX_ROW_BYTES = 6 * 1024 * 1024
+# Rows go to the scorer in chunks; a chunk also closes early once it holds this many characters,
+# so memory stays bounded whatever the draft lengths.
+BATCH_CHUNK_ROWS = 256
+BATCH_CHUNK_CHARS = 2_000_000
+# Chunks in flight per local worker process (a bounded window: constant memory, order kept).
+BATCH_INFLIGHT_PER_WORKER = 3
+# Local worker processes are replaced after this many chunks (512k rows): spaCy's string store
+# grows with every new token (~0.25 KB per draft of chat text), a fresh process starts from zero.
+# (Not max_tasks_per_child: that deadlocks on Python 3.11, CPython gh-115634.)
+BATCH_POOL_RECYCLE_CHUNKS = 2000
+# Dask engine: windows of chunks in flight, and chunks per worker in one window.
+BATCH_DASK_WINDOWS_IN_FLIGHT = 2
+BATCH_DASK_CHUNKS_PER_WORKER = 2
+# Batch summary and report: how many highest-risk rows, how much redacted text and evidence per
+# row, score histogram bins; distinct error kinds counted separately (the rest count as "overig").
+BATCH_TOP_ROWS = 25
+BATCH_TOP_EXCERPT_CHARS = 400
+BATCH_TOP_EVIDENCE = 10
+BATCH_SCORE_BINS = 10
+BATCH_MAX_ERROR_KINDS = 50

@@ -44,6 +44,11 @@ class LabelSpec:
     escalates: bool = False
     # ... or only at level hoog
     escalates_at_high: bool = False
+    # evidence before a flag: without one of these evidence features (prefixes) the label's margin
+    # is penalised, so n-grams alone rarely flag it
+    requires_evidence: tuple[str, ...] = ()
+    # the threshold maximises F-beta on dev: beta > 1 when a miss costs more than a false alarm
+    threshold_beta: float = 1.0
 
     def applies_to(self, role: str) -> bool:
         """Whether the label can be flagged for this author role (`onbekend`: always)."""
@@ -68,6 +73,8 @@ def _load_specs(directory: Path) -> dict[str, LabelSpec]:
             pii_findings=bool(raw.get("pii_findings", False)), sub_articles=bool(raw.get("sub_articles", False)),
             sub_kinds=tuple(raw.get("sub_kinds", ())),
             escalates=bool(raw.get("escalates", False)), escalates_at_high=bool(raw.get("escalates_at_high", False)),
+            threshold_beta=float(raw.get("threshold_beta", 1.0)),
+            requires_evidence=tuple(raw.get("requires_evidence", ())),
         ))
     specs.sort(key=lambda s: (s.order, s.id))
     return {s.id: s for s in specs}

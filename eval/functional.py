@@ -14,10 +14,20 @@ from corpus.vocabulary import LABELS
 CASES_FILE = FUNCTIONAL_DIR / "cases.jsonl"
 
 
-def load_cases(path: Path = CASES_FILE) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def case_files(directory: Path = FUNCTIONAL_DIR) -> list[Path]:
+    """Every case file: cases.jsonl (the first writer's 62 capabilities) and cases_<topic>.jsonl
+    (groups and hate speech, implicit harm, wellbeing; written apart from the corpus)."""
+    return sorted(directory.glob("cases*.jsonl"))
+
+
+def load_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The cases of one file, or of every case file when no path is given."""
+    paths = [path] if path is not None else case_files()
+    out: list[dict[str, Any]] = []
+    for p in paths:
+        if p.exists():
+            out.extend(json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+    return out
 
 
 def run_suite(scorer: Any, cases: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from corpus.dataset import load_split
 from corpus.protocol import annotation_protocol
 from corpus.vocabulary import LABEL_SPECS, LABELS, PII_TYPES
 from eval.functional import load_cases, run_suite
+from eval.generalisation import run_generalisation
 from eval.metrics import label_matrix, multilabel_metrics
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -118,7 +119,9 @@ def run_evaluation(scorer: Any, split: str = "test") -> dict[str, Any]:
         by_role[ex["role"]].append(ok)
     cases = load_cases()
     functional = run_suite(scorer, cases) if cases else None
+    generalisation = run_generalisation(scorer)
     return {
+        "generalisation": generalisation,
         "split": split,
         "model_version": scorer.version,
         "n": len(rows),
@@ -143,7 +146,7 @@ def _plots(ev: dict[str, Any], out_dir: Path) -> list[str]:
     from sklearn.metrics import PrecisionRecallDisplay
 
     names = []
-    fig, axes = plt.subplots(2, 4, figsize=(16, 8))
+    fig, axes = plt.subplots(2, (len(LABELS) + 1) // 2, figsize=(4 * ((len(LABELS) + 1) // 2), 8))
     for j, lab in enumerate(LABELS):
         ax = axes.ravel()[j]
         if ev["y_true"][:, j].any():
@@ -189,7 +192,7 @@ def write_report(ev: dict[str, Any], path: Path = REPORT_PATH, command: str = "p
         "",
         "| measure | value |",
         "|---|---|",
-        f"| macro-F1 (8 labels) | {_fmt(m['macro_f1'])} |",
+        f"| macro-F1 ({len(LABELS)} labels) | {_fmt(m['macro_f1'])} |",
         f"| micro-F1 | {_fmt(m['micro_f1'])} |",
         f"| any-risk F1 | {_fmt(m['any_risk']['f1'])} (P {_fmt(m['any_risk']['precision'])}, "
         f"R {_fmt(m['any_risk']['recall'])}) |",
@@ -200,6 +203,40 @@ def write_report(ev: dict[str, Any], path: Path = REPORT_PATH, command: str = "p
         f = ev["functional"]
         lines.append(f"| functional suite accuracy ({f['n_cases']} cases, {f['n_capabilities']} capabilities) | "
                      f"{_fmt(f['accuracy'])} (lowest capability {_fmt(f['min_capability'])}) |")
+    g = ev.get("generalisation") or {}
+    if g:
+        lines += ["", "## Text nobody here wrote into the corpus", "",
+                  "False alarms: every flag on these texts is wrong. `realnl held` is the half of",
+                  "`../shared/data/realnl-dev.jsonl` (real Wikipedia and news sentences, CC BY-SA 4.0) that is never",
+                  "trained on; the other half is used as background negatives.", "",
+                  "| set | n | flagged (any label) | at level hoog | labelled name findings | most flagged labels |",
+                  "|---|---|---|---|---|---|"]
+        for key, title in (("realnl_held", "realnl held (never trained on)"), ("realnl_all", "realnl, whole file"),
+                           ("benign_posts", "harmless school posts (eval/benign)")):
+            v = g.get(key) or {}
+            if not v.get("n"):
+                continue
+            top = ", ".join(f"{lab} {share:.3f}" for lab, share in
+                            sorted(v["per_label"].items(), key=lambda kv: -kv[1])[:3]) or "-"
+            lines.append(f"| {title} | {v['n']} | {_fmt(v['flagged'])} | {_fmt(v['hoog'])} | "
+                         f"{v['labelled_name_findings']} | {top} |")
+        inv = g.get("identity") or {}
+        if inv.get("n"):
+            lines += ["", f"Identity invariance (eval/invariance): {inv['n_frames']} hand-written frames x "
+                      f"{inv['n_groups']} group terms.", "",
+                      "| measure | value |", "|---|---|",
+                      f"| neutral/positive statements flagged | {_fmt(inv['benign_flagged'])} (of {inv['benign_n']}) |",
+                      f"| hateful statements found | {_fmt(inv['hateful_found'])} (of {inv['hateful_n']}) |",
+                      f"| frames where a group swap moves a score by more than {inv['margin']} | "
+                      f"{_fmt(inv['frames_over_margin'])} (largest move {_fmt(inv['max_spread'])}) |"]
+        wb = g.get("safeguarding") or {}
+        if wb.get("n"):
+            lines += ["", f"Held-out safeguarding cases (eval/wellbeing, {wb['n']} cases):", "",
+                      "| measure | value |", "|---|---|",
+                      f"| wellbeing recall | {_fmt(wb['recall'])} |",
+                      f"| wellbeing precision | {_fmt(wb['precision'])} |",
+                      f"| flagged wellbeing with escalate | {_fmt(wb['escalated_share'])} |",
+                      f"| look-alikes flagged as anything | {_fmt(wb['lookalikes_flagged'])} (of {wb['lookalikes']}) |"]
     lines += ["", "## Per label (test)", "", "| label | precision | recall | F1 | PR-AUC | support |",
               "|---|---|---|---|---|---|"]
     for lab in LABELS:

@@ -26,6 +26,8 @@ from model.pii.base import PiiSpan
 PLACEHOLDER_PII = frozenset({"person_name", "phone_number", "email", "street_address", "postcode", "bsn",
                              "iban", "date_of_birth", "social_handle", "credential"})
 _SENTENCE_END = {".", "!", "?", "\n"}
+# Lexicon category whose terms (groups of people) are replaced by one placeholder word
+GROUP_CATEGORY = "protected_groups"
 # The reach of a negation scope (tokens before, after) within a clause
 NEGATION_REACH = (3, 4)
 CLAUSE_BREAKS = frozenset({",", ".", "!", "?", ";", ":", "maar", "want", "omdat", "dus", "toch", "alleen"})
@@ -48,6 +50,12 @@ class Analysis:
     scope: dict[int, str] = field(default_factory=dict)
     # token index -> PII placeholder word: names and numbers are not vocabulary to learn
     placeholders: dict[int, str] = field(default_factory=dict)
+    # later tokens of a multi-word placeholder ("Anna de Vries", "mensen met een beperking")
+    merged: set[int] = field(default_factory=set)
+    # tokens the n-gram features do not see at all: person names. A name is never evidence on its
+    # own; it counts only through composed evidence (an insult aimed at a name, a name with a
+    # health detail, media of a named child)
+    silent: set[int] = field(default_factory=set)
 
     # per-token data read once from the doc (spaCy token access is slow in Python loops)
     tok_text: list[str] = field(default_factory=list)
@@ -65,6 +73,8 @@ class Analysis:
         negated or quoted words get a scope prefix, so "slaan" and "niet ... slaan" differ."""
         out = []
         for i in self.word_tokens:
+            if i in self.silent:
+                continue
             lemma = self.placeholders.get(i) or self.tok_lemma[i]
             mark = self.scope.get(i)
             out.append(f"{mark}_{lemma}" if mark else lemma)
@@ -78,7 +88,8 @@ class Analysis:
 
     @cached_property
     def char_text(self) -> str:
-        return " ".join(self.char_token(i) for i in range(len(self.tok_text)) if self.tok_text[i].strip())
+        return " ".join(self.char_token(i) for i in range(len(self.tok_text))
+                        if self.tok_text[i].strip() and i not in self.merged and i not in self.silent)
 
 
 def _sentence_ids(texts: list[str]) -> list[int]:
@@ -137,6 +148,12 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
         by_cat.setdefault(ev.category, []).append(ev)
     mark_scopes(an, scope_words(lexicon, "negation"))
 
+    groups = by_cat.get(GROUP_CATEGORY, [])
+    if groups:
+        # a group term is never a person's name ("Roma", "Polen")
+        group_chars = [(an.token_spans[g.start][0], an.token_spans[g.end - 1][1]) for g in groups]
+        an.pii = [p for p in an.pii if p.type != "person_name"
+                  or not any(p.start < ge and gs < p.end for gs, ge in group_chars)]
     pii_tokens: dict[str, list[Evidence]] = {}
     for span in an.pii:
         toks = [i for i, (s, e) in enumerate(an.token_spans) if s < span.end and e > span.start]
@@ -146,8 +163,18 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
                 word = "xnaamx" if span.type == "person_name" else f"x{span.type.replace('_', '')}x"
                 if span.owner == "author" and span.type != "person_name":
                     word = "xeigen" + word[1:]
-                for i in toks:
-                    an.placeholders[i] = word
+                an.placeholders[toks[0]] = word
+                an.merged.update(toks[1:])
+                if span.type == "person_name":
+                    an.silent.update(toks)
+    # Group terms become one placeholder word too: which group a statement is about must not move
+    # its score (identity invariance), only what is said about the group
+    for ev in groups:
+        an.placeholders[ev.start] = "xgroepx"
+        an.merged.update(range(ev.start + 1, ev.end))
+    # a multi-word name or group is one placeholder token in the n-gram features
+    if an.merged or an.silent:
+        an.word_tokens = [i for i in an.word_tokens if i not in an.merged and i not in an.silent]
     ctx = EvidenceContext(an=an, by_cat=by_cat, sent=_sentence_ids(an.tok_text), pii_tokens=pii_tokens,
                           quoted=_quoted_chars(an.text), lexicon=lexicon,
                           insult_categories=categories_of_kind(lexicon, "insult"))

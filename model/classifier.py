@@ -6,8 +6,9 @@ Features (a FeatureUnion, every part a fit/transform transformer):
             which carries chat spelling, compounds and unseen inflections
   evidence  the structured evidence features of `model.analysis` (lexicon, targeting,
             negation, quoting, PII ownership, role)
-Per label a logistic regression; its margin is calibrated with a Platt sigmoid fitted on
-the dev split, and a per-label threshold chosen on dev turns the probability into a flag.
+Per label a logistic regression; its document margin is calibrated on the dev split with
+scikit-learn's CalibratedClassifierCV (sigmoid), and TunedThresholdClassifierCV chooses the
+per-label threshold that turns the probability into a flag.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import sklearn
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import fbeta_score, make_scorer
+from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 from sklearn.pipeline import FeatureUnion
 
 from corpus.vocabulary import COMMON_EVIDENCE, LABEL_SPECS
@@ -74,21 +80,40 @@ def build_features(evidence_weight: float = 1.0) -> FeatureUnion:
     ])
 
 
+class MarginColumn(ClassifierMixin, BaseEstimator):
+    """A fitted label model seen through its document margin. X is one column of margins (the
+    whole-text margin, or its maximum over sentence windows), so that scikit-learn's calibration
+    and threshold tuning work on exactly what the scorer computes. Fitting learns nothing."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None, sample_weight: np.ndarray | None = None
+            ) -> MarginColumn:
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=float)[:, 0]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+
 @dataclass
 class LabelModel:
-    """One label: linear weights, intercept, Platt calibration and decision threshold."""
+    """One label: linear weights and intercept, scikit-learn's sigmoid calibration of the margin,
+    and the decision threshold chosen by scikit-learn's threshold tuning."""
 
     coef: np.ndarray
     intercept: float
-    platt_a: float = 1.0
-    platt_b: float = 0.0
+    calibrator: CalibratedClassifierCV | None = None
     threshold: float = 0.5
 
     def margin(self, X: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(X @ self.coef).ravel() + self.intercept
 
     def probability(self, margin: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.platt_a * margin + self.platt_b)))
+        if self.calibrator is None:
+            return 1.0 / (1.0 + np.exp(-margin))
+        return self.calibrator.predict_proba(np.asarray(margin, dtype=float).reshape(-1, 1))[:, 1]
 
 
 @dataclass
@@ -142,41 +167,43 @@ def evidence_mask(feature_names: Sequence[str], label: str) -> np.ndarray:
 
 
 def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int,
-              mask: np.ndarray | None = None) -> LabelModel:
+              mask: np.ndarray | None = None, sample_weight: np.ndarray | None = None) -> LabelModel:
     if mask is not None:
         X = sparse.csr_matrix(X @ sparse.diags(mask))
     clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000,
                              random_state=seed)
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=sample_weight)
     coef = clf.coef_.ravel().astype(np.float64)
     if mask is not None:
         coef = coef * mask
     return LabelModel(coef=coef, intercept=float(clf.intercept_[0]))
 
 
-def fit_platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Sigmoid calibration of margins on held-out data (Platt scaling)."""
+def calibrate(margins: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV | None:
+    """Sigmoid (Platt) calibration of held-out margins with CalibratedClassifierCV; None when the
+    held-out data has one class only."""
     if y.min() == y.max():
-        return 1.0, 0.0
-    lr = LogisticRegression(C=100.0, solver="lbfgs")
-    lr.fit(margins.reshape(-1, 1), y)
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        return None
+    X = margins.reshape(-1, 1)
+    return CalibratedClassifierCV(FrozenEstimator(MarginColumn().fit(X, y)), method="sigmoid").fit(X, y)
 
 
-def best_threshold(prob: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8) -> float:
-    """The threshold in [lo, hi] with the best F1 on held-out data (ties: closest to 0.5)."""
-    if y.sum() == 0:
+def tune_threshold(calibrator: CalibratedClassifierCV | None, margins: np.ndarray, y: np.ndarray,
+                   weights: np.ndarray, grid: np.ndarray, seed: int, folds: int = 5, beta: float = 1.0) -> float:
+    """The decision threshold with the best F-beta (F1 unless a miss costs more) on held-out data, chosen by
+    TunedThresholdClassifierCV: the F1 curve is averaged over stratified folds (a smoothed
+    criterion, so one more example does not make the threshold jump), and rows are weighted
+    (a false alarm on real background text counts `weights` times)."""
+    if calibrator is None or y.sum() < folds:
         return 0.5
-    best, best_f1 = 0.5, -1.0
-    for t in np.arange(lo, hi + 1e-9, 0.01):
-        pred = prob >= t
-        tp = float((pred & (y == 1)).sum())
-        fp = float((pred & (y == 0)).sum())
-        fn = float((~pred & (y == 1)).sum())
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
-            best, best_f1 = float(t), f1
-    return round(best, 2)
+    X = margins.reshape(-1, 1)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_scorer(fbeta_score, beta=beta, zero_division=0.0).set_score_request(sample_weight=True)
+        tuner = TunedThresholdClassifierCV(
+            FrozenEstimator(calibrator), scoring=scorer, thresholds=grid,
+            cv=StratifiedKFold(folds, shuffle=True, random_state=seed), refit=True,
+        ).fit(X, y, sample_weight=weights)
+    return round(float(tuner.best_threshold_), 2)
 
 
 def fit_boundary(X: sparse.csr_matrix, targets: list[list[str]], articles: Sequence[str], C: float,

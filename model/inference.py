@@ -19,6 +19,11 @@ from model.classifier import MultiLabelModel
 from model.pipeline import TextAnalyzer
 from model.windows import sentence_windows
 
+# A label whose required evidence is absent loses this much margin: the n-grams alone must then be
+# very sure (gossip about a family in words no lexicon knows still counts; formal text about named
+# people does not)
+MISSING_EVIDENCE_PENALTY = 2.5
+
 
 def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequence[Analysis]
                   ) -> tuple[np.ndarray, sparse.csr_matrix]:
@@ -35,7 +40,24 @@ def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequ
         window_margins = model.margins(model.transform(analyzer.analyze_many(texts, roles)))
         for k, i in enumerate(owner):
             np.maximum(margins[i], window_margins[k], out=margins[i])
+    apply_evidence_gates(model, analyses, margins)
     return margins, X
+
+
+def has_evidence(an: Analysis, prefixes: tuple[str, ...]) -> bool:
+    return any(v > 0 and name.startswith(prefixes) for name, v in an.features.items())
+
+
+def apply_evidence_gates(model: MultiLabelModel, analyses: Sequence[Analysis], margins: np.ndarray) -> None:
+    """Evidence before a flag: a label whose spec `requires_evidence` loses margin on a draft without
+    that evidence (calibration and thresholds are fitted on the same penalised margins)."""
+    for j, lab in enumerate(model.labels):
+        spec = LABEL_SPECS.get(lab)
+        if spec is None or not spec.requires_evidence:
+            continue
+        for i, an in enumerate(analyses):
+            if not has_evidence(an, spec.requires_evidence):
+                margins[i, j] -= MISSING_EVIDENCE_PENALTY
 
 
 def calibrated(model: MultiLabelModel, margins: np.ndarray, analyses: Sequence[Analysis]) -> np.ndarray:

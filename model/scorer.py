@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 
 from corpus.protocol import Protocol, UnknownSchoolError, annotation_protocol, get_protocol
-from corpus.settings import FLAG_LEVEL, LEVEL_CUTS, SEVERITY_WEIGHT
+from corpus.settings import FLAG_LEVEL, LEVEL_CUTS, NEAR_THRESHOLD, SEVERITY_WEIGHT
 from corpus.vocabulary import (
     LABEL_SPECS,
     LABELS,
-    LEVEL_RANK,
     PII_PLACEHOLDER,
     InvalidRoleError,
     check_role,
@@ -59,7 +58,11 @@ class Scorer:
         self.protocol = protocol or get_protocol()
         self.analyzer = TextAnalyzer(bundle.lexicon, glue_vocab=bundle.glue_vocab)
         self.explainer = Explainer(self.model)
-        self.label_index = {lab: j for j, lab in enumerate(self.model.labels)}
+        # result columns are every label of the specs; a label the model was not trained on (an
+        # older model after a label was added) scores 0 and is never flagged
+        self.label_index = {lab: j for j, lab in enumerate(LABELS)}
+        self.thresholds = np.array([self.model.label_models[lab].threshold if lab in self.model.label_models
+                                    else np.inf for lab in LABELS])
         self.insult_categories = categories_of_kind(self.analyzer.lexicon, "insult")
         # the label whose PII spans are findings (personal_info), the one with a sub-article model
         self.pii_label = next(iter(labels_with("pii_findings")), None)
@@ -135,8 +138,16 @@ class Scorer:
         return self.analyzer.analyze_many(texts, roles)
 
     def probabilities(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, Any]:
+        """Calibrated probabilities (n, len(LABELS)) in the order of LABELS, and the feature rows."""
         margins, X = label_margins(self.model, self.analyzer, analyses)
-        return calibrated(self.model, margins, analyses), X
+        model_probs = calibrated(self.model, margins, analyses)
+        if tuple(self.model.labels) == LABELS:
+            return model_probs, X
+        probs = np.zeros((len(analyses), len(LABELS)))
+        for j, lab in enumerate(self.model.labels):
+            if lab in self.label_index:
+                probs[:, self.label_index[lab]] = model_probs[:, j]
+        return probs, X
 
     def _score_valid(self, texts: Sequence[str], roles: Sequence[str], protocols: Sequence[Protocol]
                      ) -> list[dict[str, Any]]:
@@ -146,7 +157,7 @@ class Scorer:
         if self.sub_label is not None and self.model.boundary is not None:
             j = self.label_index[self.sub_label]
             flagged_any = [i for i in range(len(analyses))
-                           if probs[i, j] >= self.model.label_models[self.sub_label].threshold]
+                           if probs[i, j] >= self.thresholds[j]]
             if flagged_any:
                 # the sub-model predicts article ids of the annotation protocol; keep their kinds
                 annotation = annotation_protocol()
@@ -160,9 +171,8 @@ class Scorer:
         labels: dict[str, dict[str, Any]] = {}
         flagged: list[str] = []
         for lab in LABELS:
-            lm = self.model.label_models[lab]
             p = float(prob[self.label_index[lab]])
-            is_flagged = p >= lm.threshold
+            is_flagged = p >= self.thresholds[self.label_index[lab]]
             labels[lab] = {"score": _round(p), "flagged": bool(is_flagged)}
             if is_flagged:
                 flagged.append(lab)
@@ -181,12 +191,18 @@ class Scorer:
                                      "text": art.text})
         advice = [a for a in (protocol.advice_for(lab, an.role) for lab in flagged) if a]
         risk, level = self._risk_level(prob, flagged, findings)
+        # someone besides the author must act (alle-betrokkenen.4): a flagged label whose spec
+        # escalates (wellbeing), or one that escalates at level hoog (threat, sexual)
+        escalate = any(LABEL_SPECS[lab].escalates or (LABEL_SPECS[lab].escalates_at_high and level == "hoog")
+                       for lab in flagged)
         return {
             "id": None,
             "role": an.role,
             "risk": _round(risk),
             "level": level,
             "labels": labels,
+            "escalate": escalate,
+            "escalation": protocol.escalation_for(an.role) if escalate else None,
             "findings": findings,
             "articles": articles,
             "consequences": consequences,
@@ -197,11 +213,20 @@ class Scorer:
         }
 
     def _pii_findings(self, an: Analysis, personal_info_flagged: bool) -> list[dict[str, Any]]:
+        """Every PII span is a finding, so the redacted copy can hide it. It supports the PII label
+        only when that label is flagged and the data is someone else's; the author's own data is a
+        low-severity finding, and anything else (a bare first name in a harmless post) is
+        informational: `label: null`, `severity: info`, and it never raises the level."""
         out = []
         for span in an.pii:
-            severity = "laag" if span.owner == "author" or not personal_info_flagged else "hoog"
+            if span.owner == "author":
+                label, severity = None, "laag"
+            elif personal_info_flagged:
+                label, severity = self.pii_label, "midden" if span.type == "person_name" else "hoog"
+            else:
+                label, severity = None, "info"
             out.append({
-                "label": self.pii_label, "type": span.type, "start": int(span.start), "end": int(span.end),
+                "label": label, "type": span.type, "start": int(span.start), "end": int(span.end),
                 "text": an.text[span.start:span.end], "explanation": pii_explanation(span.type, span.owner),
                 "owner": span.owner, "severity": severity, "source": span.recognizer,
             })
@@ -213,6 +238,7 @@ class Scorer:
         lex = self.analyzer.lexicon
         targeted = an.features.get("insult_plain_targeted", 0.0) > 0
         shown = LABEL_SPECS[label].shown_evidence
+        severity = FLAG_LEVEL[LABEL_SPECS[label].severity]  # a lexicon hit weighs like its label
         for ev in an.doc._.evidence or []:
             cat = lex.get(ev.category)
             if cat is None or cat.label != label or ev.category not in shown:
@@ -226,7 +252,7 @@ class Scorer:
             if ev.category in self.insult_categories and targeted:
                 explanation = TARGETED_INSULT
             out.append({"label": label, "type": ev.category, "start": int(s), "end": int(e), "text": an.text[s:e],
-                        "explanation": explanation, "source": "lexicon"})
+                        "explanation": explanation, "severity": severity, "source": "lexicon"})
             taken.append((s, e))
         lm = self.model.label_models[label]
         name = LABEL_SPECS[label].name
@@ -234,6 +260,7 @@ class Scorer:
             if any(not (e <= ts or s >= te) for ts, te in taken):
                 continue
             out.append({"label": label, "type": "model", "start": int(s), "end": int(e), "text": an.text[s:e],
+                        "severity": "laag",
                         "explanation": MODEL_EVIDENCE.format(label=name.lower()), "weight": _round(w),
                         "source": "model"})
             taken.append((s, e))
@@ -261,21 +288,36 @@ class Scorer:
 
     def _risk_level(self, prob: np.ndarray, flagged: list[str], findings: list[dict[str, Any]]
                     ) -> tuple[float, str]:
+        """`risk` and `level` agree by construction: the level is the band of the risk
+        (corpus/settings.py LEVEL_CUTS). A flagged label lifts the risk at least to its severity's
+        floor band; with nothing flagged the level is `geen`, or `laag` when a label came close
+        to its threshold. Findings never raise the level on their own."""
         weighted = {lab: float(prob[self.label_index[lab]]) * SEVERITY_WEIGHT[LABEL_SPECS[lab].severity]
                     for lab in LABELS}
         if flagged:
             risk = max(weighted[lab] for lab in flagged)
-            floors = [FLAG_LEVEL[LABEL_SPECS[lab].severity] for lab in flagged]
-            level = "hoog" if "hoog" in floors or len(flagged) >= 2 else "midden"
-            for name, cut in LEVEL_CUTS:
-                if risk >= cut and LEVEL_RANK[name] > LEVEL_RANK[level]:
-                    level = name
-            return risk, level
-        risk = max(weighted.values()) if weighted else 0.0
-        level = "geen"
-        if risk >= LEVEL_CUTS[-1][1] or findings:
-            level = "laag"
-        return risk, level
+            floor = "hoog" if any(FLAG_LEVEL[LABEL_SPECS[lab].severity] == "hoog" for lab in flagged) \
+                or len(flagged) >= 2 else "midden"
+            risk = max(risk, band_floor(floor))
+        else:
+            risk = max(weighted.values()) if weighted else 0.0
+            near = bool((prob >= NEAR_THRESHOLD * self.thresholds).any())
+            top = band_floor("midden") - 0.001 if near else band_floor("laag") - 0.001
+            risk = min(risk, top)
+        return risk, level_for_risk(risk)
+
+
+def band_floor(level: str) -> float:
+    """The lowest risk of a level's band."""
+    return dict(LEVEL_CUTS).get(level, 0.0)
+
+
+def level_for_risk(risk: float) -> str:
+    """The fixed bands: geen < 0.2 <= laag < 0.45 <= midden < 0.75 <= hoog (corpus/settings.py)."""
+    for name, cut in LEVEL_CUTS:
+        if risk >= cut:
+            return name
+    return "geen"
 
 
 def _id_value(value: object) -> object:
@@ -288,7 +330,7 @@ def error_result(id_: object, role: object, message: str, version: str | None) -
     """The result row for input that could not be scored: no scores, error set."""
     return {
         "id": _id_value(id_), "role": role if isinstance(role, str) else None, "risk": None, "level": None,
-        "labels": None, "findings": [], "articles": [], "consequences": [], "advice": [],
+        "labels": None, "escalate": False, "escalation": None, "findings": [], "articles": [], "consequences": [], "advice": [],
         "redacted_text": None, "model_version": version, "error": message,
     }
 

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "postwacht.commands.evaluate",
     "postwacht.commands.models",
     "postwacht.commands.serve",
+    "postwacht.commands.protocol",
     "postwacht.commands.reviews",
 )
 

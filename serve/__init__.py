@@ -1,7 +1,10 @@
-"""The scoring service: HTTP API, staff page and review store (`postwacht serve`).
+"""The service side of postwacht, in three sub-packages with one job each:
 
-app.py (factory and lifespan) · routes/ (one router per resource) · schemas.py (bodies, OpenAPI) ·
-scoring.py (the scoring worker) · state.py (the swappable scorer) · db.py, models_db.py, migrations/
-(SQLite or PostgreSQL, Alembic) · store.py, tokens.py, queue.py (reviews, audit, reviewer tokens, review queue) ·
-auth.py, deps.py (dependencies) · errors.py, middleware.py, metrics.py · static/ (the page).
+http/   the HTTP service (`postwacht serve`): app factory, routes, the staff page, auth, errors,
+        schemas, metrics, the scoring worker and the swappable scorer
+store/  the review store: database and migrations, reviews and audit, reviewer tokens, review queue
+batch/  scoring files of drafts at scale (`postwacht batch`)
+
+config.py reads the service's settings from the environment (both http and store use them).
+Limits and defaults live in corpus/settings.py; the result type in model/result.py.
 """

@@ -1,4 +1,6 @@
-"""Service settings, read once from the environment. Policy limits of the engine stay in model/settings.py.
+"""Service settings, read once from the environment; the HTTP service (serve/http) and the commands
+that open the review store (serve/store) read them. Policy limits and defaults live in
+corpus/settings.py ("service and batch policy").
 
 POSTWACHT_DATABASE_URL              default sqlite:///<var>/postwacht.db (WAL); postgresql://… works too
 POSTWACHT_REVIEW_RETENTION_DAYS     reviews older than this are purged (start-up, `postwacht reviews purge`);
@@ -19,16 +21,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from corpus.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, var_dir
-
-DEFAULT_RETENTION_DAYS = 365
-DEFAULT_MODEL_CHECK_SECONDS = 10.0
-# Request bodies: a draft is at most MAX_TEXT_CHARS characters, at most 6 bytes each in JSON (\uXXXX).
-MAX_BODY_BYTES = 1 << 20
-MAX_BATCH_BODY_BYTES = 48 << 20
-# Drafts scored together when requests arrive at the same time (throughput, see serve/scoring.py).
-MICRO_BATCH_ITEMS = 32
-REVIEW_PAGE_MAX = 200
+from corpus.settings import (
+    MAX_BATCH_ITEMS,
+    MAX_CHARS_HTTP,
+    MAX_CHARS_HTTP_BATCH_ITEM,
+    REVIEW_RETENTION_DAYS,
+    SERVICE_MODEL_CHECK_SECONDS,
+    var_dir,
+)
 
 
 class ConfigError(ValueError):
@@ -70,12 +70,13 @@ def default_database_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
-    review_retention_days: int = DEFAULT_RETENTION_DAYS
+    review_retention_days: int = REVIEW_RETENTION_DAYS
     require_token_for_scoring: bool = False
     admin_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     host: str = "127.0.0.1"
-    max_text_chars: int = MAX_TEXT_CHARS
+    max_text_chars: int = MAX_CHARS_HTTP
+    max_batch_text_chars: int = MAX_CHARS_HTTP_BATCH_ITEM
     max_batch_items: int = MAX_BATCH_ITEMS
     model_check_seconds: float = 0.0
 
@@ -85,7 +86,7 @@ class Settings:
         url = env.get("POSTWACHT_DATABASE_URL") or default_database_url()
         days_raw = env.get("POSTWACHT_REVIEW_RETENTION_DAYS", "").strip()
         try:
-            days = int(days_raw) if days_raw else DEFAULT_RETENTION_DAYS
+            days = int(days_raw) if days_raw else REVIEW_RETENTION_DAYS
         except ValueError as exc:
             raise ConfigError(f"POSTWACHT_REVIEW_RETENTION_DAYS must be a whole number, not {days_raw!r}") from exc
         if days < 0:
@@ -95,7 +96,7 @@ class Settings:
         origins = tuple(o.strip() for o in env.get("POSTWACHT_CORS_ORIGINS", "").split(",") if o.strip())
         check_raw = env.get("POSTWACHT_MODEL_CHECK_SECONDS", "").strip()
         try:
-            check = float(check_raw) if check_raw else DEFAULT_MODEL_CHECK_SECONDS
+            check = float(check_raw) if check_raw else SERVICE_MODEL_CHECK_SECONDS
         except ValueError as exc:
             raise ConfigError(f"POSTWACHT_MODEL_CHECK_SECONDS must be a number, not {check_raw!r}") from exc
         if not math.isfinite(check) or check < 0:

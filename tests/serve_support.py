@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from model import Scorer
-from serve.app import create_app
 from serve.config import Settings, normalize_database_url
-from serve.db import Database
-from serve.tokens import add_token
+from serve.http.app import create_app
+from serve.store.database import Database
+from serve.store.tokens import add_token
 
 POSTGRES_ENV = "POSTWACHT_TEST_POSTGRES_URL"
 TABLES = ("audit_events", "review_labels", "reviews", "reviewer_tokens")

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from serve_support import bearer, live_server, make_app, new_token, sqlite_url
 
+from corpus.vocabulary import LABELS
+
 CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -74,7 +76,7 @@ def test_check_a_draft_sign_in_and_review(page, server):
     assert "Uitslag" in page.inner_text("#status")
 
     # one bar per label, flagged ones say so
-    assert page.locator("#bars li").count() == 8
+    assert page.locator("#bars li").count() == len(LABELS)
     assert "Pesten en beledigen" in page.inner_text("#bars li.flagged >> nth=0")
 
     # evidence is highlighted and explains itself on focus (keyboard) and hover
@@ -159,3 +161,8 @@ def test_an_empty_draft_asks_for_text(page):
     page.click("#check")
     assert "Typ of plak" in page.inner_text("#status")
     assert page.is_hidden("#result")
+
+
+def test_one_school_shows_no_school_choice(page):
+    assert page.is_hidden("#school-field")
+    assert page.inner_text("#school-name") == "Kindcentrum De Marel"

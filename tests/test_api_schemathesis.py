@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from serve_support import bearer, make_app, new_token, sqlite_url
 
-from serve.db import Database
+from serve.store.database import Database
 
 ADMIN_TOKEN = "schemathesis-admin"
 _DB_DIR = Path(tempfile.mkdtemp(prefix="postwacht-schemathesis-"))

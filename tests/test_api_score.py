@@ -166,3 +166,35 @@ def test_a_setting_makes_scoring_require_a_reviewer_token(scorer, tmp_path):
         assert_error(c.post("/v1/score/batch", json=[], headers=bearer("pwt_wrong")), 403, "token_invalid")
         assert c.post("/v1/score", json={"text": "hoi"}, headers=bearer(token)).status_code == 200
         assert c.post("/v1/score/batch", json=[{"text": "hoi"}], headers=bearer(token)).status_code == 200
+
+
+class _BrokenScorer:
+    """Returns results that break the contract (a label missing, a level outside LEVELS)."""
+
+    version = "pw-broken"
+
+    def __init__(self, good: dict) -> None:
+        self.good = good
+
+    def score_many(self, items):
+        labels = dict(self.good["labels"])
+        labels.pop(next(iter(labels)))
+        return [{**self.good, "id": item.get("id"), "labels": labels, "level": "rampzalig"} for item in items]
+
+
+def test_every_result_is_checked_against_the_result_type(scorer, tmp_path):
+    """model/result.py's ScoreResult is the response model and is enforced: a result that breaks the
+    contract is a 500 in JSON (and logged), never sent as if it were a result."""
+    broken = _BrokenScorer(scorer.score(BULLY, role="leerling"))
+    with client_for(broken, sqlite_url(tmp_path)) as c:  # type: ignore[arg-type]
+        for response in (c.post("/v1/score", json={"text": BULLY}), c.post("/v1/score/batch", json=[{"text": BULLY}])):
+            assert_error(response, 500, "internal_error")
+            assert "rampzalig" not in response.text
+
+
+def test_the_openapi_schema_documents_the_result_type(client):
+    schema = client.get("/openapi.json").json()
+    result = schema["components"]["schemas"]["ScoreResult"]
+    assert {"escalate", "escalation", "labels", "findings", "error"} <= set(result["properties"])
+    finding = schema["components"]["schemas"]["Finding"]["properties"]
+    assert "severity" in finding and "label" in finding

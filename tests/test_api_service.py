@@ -12,7 +12,7 @@ from serve_support import client_for, sqlite_url
 
 from corpus.protocol import get_protocol
 from corpus.vocabulary import LABELS, ROLES
-from serve.state import ScorerHolder
+from serve.http.state import ScorerHolder
 
 SECRET_DRAFT = "Geheimzinnig concept over Sanne de Vries uit groep 7, bel 06-98765432"
 
@@ -190,7 +190,7 @@ def test_empty_holder_is_not_ready():
 def test_a_database_that_went_away_is_a_503_not_a_500(scorer, tmp_path):
     from sqlalchemy.exc import OperationalError
 
-    from serve.tokens import Reviewer
+    from serve.store.tokens import Reviewer
 
     with client_for(scorer, sqlite_url(tmp_path)) as c:
         def down(*args, **kwargs) -> Reviewer:
@@ -204,7 +204,7 @@ def test_a_database_that_went_away_is_a_503_not_a_500(scorer, tmp_path):
 def test_drafts_scored_together_each_get_their_own_result(scorer):
     import asyncio
 
-    from serve.scoring import ScoringService
+    from serve.http.scoring import ScoringService
 
     drafts = [{"id": i, "text": f"Bericht {i}: jij bent zo dom" if i % 3 == 0 else f"Fijne dag {i}",
                "role": "leerling"} for i in range(40)]

@@ -119,7 +119,8 @@ def test_the_metrics_the_gate_uses_import_no_training_code() -> None:
 
 
 GENERIC = ["model.scorer", "model.inference", "model.classifier", "model.explanations", "model.pipeline",
-           "model.analysis", "serve.batch.writers", "serve.schemas", "training.train", "eval.report"]
+           "model.analysis", "model.result", "serve.batch.writers", "serve.http.schemas", "training.train",
+           "eval.report"]
 
 
 @pytest.mark.parametrize("module", GENERIC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from serve.batch.limits import MAX_BATCH_TEXT_CHARS, MAX_ROW_BYTES
+from corpus.settings import BATCH_MAX_ROW_BYTES, MAX_CHARS_CLI
 from serve.batch.readers import (
     BROKEN_QUOTING,
     INVALID_JSON,
@@ -66,12 +66,12 @@ def test_jsonl_bad_lines_become_error_rows_in_place(tmp_path: Path) -> None:
 
 def test_jsonl_five_megabyte_text_is_too_long_and_a_huge_line_too_large(tmp_path: Path) -> None:
     big = "x" * (5 * 1024 * 1024)
-    huge = "y" * (MAX_ROW_BYTES + 10)
+    huge = "y" * (BATCH_MAX_ROW_BYTES + 10)
     data = (json.dumps({"id": "big", "text": big}) + "\n" + json.dumps({"id": "huge", "text": huge}) + "\n"
             + json.dumps({"id": "after", "text": "ok"}) + "\n").encode()
     rows = _rows(_write(tmp_path / "in.jsonl", data), "jsonl")
     assert [(r.id, r.error) for r in rows] == [("big", TEXT_TOO_LONG), ("huge", ROW_TOO_LARGE), ("after", None)]
-    assert "te lang" in TEXT_TOO_LONG and str(MAX_BATCH_TEXT_CHARS) in TEXT_TOO_LONG
+    assert "te lang" in TEXT_TOO_LONG and str(MAX_CHARS_CLI) in TEXT_TOO_LONG
 
 
 def test_jsonl_lone_surrogate_in_id_is_replaced(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_csv_five_megabyte_cell_is_an_error_row(tmp_path: Path) -> None:
 
 
 def test_csv_runaway_quote_past_the_row_limit_resynchronises(tmp_path: Path) -> None:
-    filler = "".join(f"{i},regel {i}\n" for i in range(3, 3 + (MAX_ROW_BYTES // 12) + 1000))
+    filler = "".join(f"{i},regel {i}\n" for i in range(3, 3 + (BATCH_MAX_ROW_BYTES // 12) + 1000))
     data = ('id,text\n1,een\n2,"open zonder einde\n' + filler).encode()
     n_filler = filler.count("\n")
     rows = _rows(_write(tmp_path / "in.csv", data), "csv")
@@ -152,7 +152,7 @@ def test_xlsx_rows_stream_with_their_types(tmp_path: Path, monkeypatch: pytest.M
 
     from serve.batch import readers
 
-    monkeypatch.setattr(readers, "MAX_BATCH_TEXT_CHARS", 50)  # Excel cells stop at 32767 characters
+    monkeypatch.setattr(readers, "MAX_CHARS_CLI", 50)  # Excel cells stop at 32767 characters
 
     wb = Workbook()
     ws = wb.active

@@ -187,3 +187,18 @@ def test_cli_rejects_an_unknown_output_extension(tmp_path: Path, capsys: pytest.
     inp = jsonl_input(tmp_path / "in.jsonl", copies=1)
     assert main(["batch", str(inp), "-o", str(tmp_path / "out.txt")]) == 2
     assert "uitvoerformaat" in capsys.readouterr().err
+
+
+def test_cli_without_a_model_says_so_in_dutch_and_trains_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from postwacht.cli import main
+
+    empty = tmp_path / "models"
+    monkeypatch.setenv("POSTWACHT_MODELS_DIR", str(empty))
+    inp = jsonl_input(tmp_path / "in.jsonl", copies=1)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(inp), "-o", str(out), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "Er is nog geen model" in err and "postwacht train" in err and "(No model yet" in err
+    assert not out.exists()  # nothing written
+    assert not empty.exists() or not any(empty.iterdir())  # and nothing trained

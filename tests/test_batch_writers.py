@@ -179,3 +179,27 @@ def test_top_rows_show_personal_data_as_placeholders() -> None:
 
 def test_error_kinds_do_not_repeat_row_values() -> None:
     assert error_kind("Onbekende rol 'mijn geheime tekst'; kies uit: ...") == "Onbekende rol. (Unknown role.)"
+
+
+def test_csv_columns_follow_the_result_type() -> None:
+    """The columns come from model/result.py's ScoreResult: its fields in order, the label mapping as
+    `<label>_score` and `<label>_flagged` for every label, and a flag column `escalate`."""
+    from model.result import ScoreResult
+
+    per_label = [f"{lab}_{part}" for lab in LABELS for part in ("score", "flagged")]
+    expected = [c for name in ScoreResult.model_fields for c in (per_label if name == "labels" else [name])]
+    assert list(CSV_COLUMNS) == expected
+    assert {"escalate", "escalation", "error", "findings"} <= set(CSV_COLUMNS)
+    row = dict(zip(CSV_COLUMNS, flatten({**scored("a"), "escalate": True, "escalation": "Meld het vandaag."}),
+                   strict=True))
+    assert row["escalate"] == "1" and row["escalation"] == "Meld het vandaag."
+    assert dict(zip(CSV_COLUMNS, flatten(scored("b")), strict=True))["escalate"] == "0"  # the type's default
+    assert dict(zip(CSV_COLUMNS, flatten({"id": "c", "error": "Tekst ontbreekt."}), strict=True))["escalate"] == ""
+
+
+def test_a_flattened_row_reads_back() -> None:
+    result = {**scored("a"), "escalate": True, "escalation": "Meld het."}
+    back = unflatten(dict(zip(CSV_COLUMNS, flatten(result), strict=True)))
+    assert back["labels"] == result["labels"] and back["escalate"] is True
+    assert back["risk"] == result["risk"] and back["level"] == "hoog" and back["advice"] == result["advice"]
+    assert [a["id"] for a in back["articles"]] == ["ouders.1"] and back["findings"][0]["start"] == 4

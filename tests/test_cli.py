@@ -27,3 +27,11 @@ def test_wrong_role_exits_with_the_valid_roles(scorer: Scorer, capsys: pytest.Ca
     assert main(["score", "hoi", "--role", "conciërge"]) == 2
     err = capsys.readouterr().err
     assert "medewerker" in err and "leerling" in err
+
+
+def test_a_draft_over_the_command_line_limit_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from corpus.settings import MAX_CHARS_CLI
+
+    assert main(["score", "a" * (MAX_CHARS_CLI + 1)]) == 2
+    err = capsys.readouterr().err
+    assert "te lang" in err and str(MAX_CHARS_CLI) in err and "(Text too long" in err

@@ -1,5 +1,5 @@
-"""The review queue: `postwacht reviews import` queues batch results (least certain first, text from
-the batch input or the results), reviewers save or skip items over the API, and the queue follows
+"""The review queue: `postwacht reviews import` queues batch results (escalations first, then the
+least certain; text from the batch input or the results), reviewers save or skip items over the API, and the queue follows
 the reviews' retention. No text is ever written to the audit trail."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from sqlalchemy import select, text
 from corpus.vocabulary import LABELS
 from model import Scorer
 from postwacht.cli import main
-from serve.db import Database
-from serve.models_db import AuditEvent, QueueItem, utcnow
-from serve.queue import uncertainty
-from serve.store import purge_reviews
+from serve.store.database import Database
+from serve.store.models_db import AuditEvent, QueueItem, utcnow
+from serve.store.queue import uncertainty
+from serve.store.reviews import purge_reviews
 
 DRAFTS = [
     {"id": "m-1", "text": "Jij bent echt een sukkel, niemand wil jou erbij", "role": "leerling"},
@@ -60,27 +60,30 @@ def batch_files(tmp_path, scorer: Scorer) -> tuple[Path, Path]:
 def queued(url: str) -> list[QueueItem]:
     database = Database(url)
     with database.session() as session:
-        items = list(session.scalars(select(QueueItem).order_by(QueueItem.uncertainty, QueueItem.id)))
+        items = list(session.scalars(select(QueueItem).order_by(QueueItem.escalate.desc(), QueueItem.uncertainty,
+                                                                QueueItem.id)))
         session.expunge_all()
     database.dispose()
     return items
 
 
-def test_import_queues_batch_results_least_certain_first(db, batch_files, scorer, capsys):
+def test_import_queues_batch_results_escalations_then_least_certain_first(db, batch_files, scorer, capsys):
     drafts, results = batch_files
     assert main(["reviews", "import", str(results), "--input", str(drafts)]) == 0
     out = capsys.readouterr().out
     assert "5 bericht(en) in de wachtrij" in out and "zonder scores 1" in out
     items = queued(db)
-    thresholds = {lab: scorer.model.label_models[lab].threshold for lab in LABELS}
+    # the model's thresholds (a label it was not trained on counts with the queue's default)
+    thresholds = {lab: lm.threshold for lab, lm in scorer.model.label_models.items()}
     by_id = {r["id"]: r for r in scorer.score_many(DRAFTS)}
-    expected = sorted(DRAFTS, key=lambda d: uncertainty(
-        {lab: by_id[d["id"]]["labels"][lab]["score"] for lab in LABELS}, thresholds))
+    expected = sorted(DRAFTS, key=lambda d: (not by_id[d["id"]]["escalate"], uncertainty(
+        {lab: by_id[d["id"]]["labels"][lab]["score"] for lab in LABELS}, thresholds)))
     assert [i.source_id for i in items] == [d["id"] for d in expected]
     first = items[0]
     assert first.text == next(d["text"] for d in DRAFTS if d["id"] == first.source_id)
     assert first.source == "resultaten.jsonl" and first.model_version == scorer.version
     assert first.predicted_labels == [lab for lab in LABELS if by_id[first.source_id]["labels"][lab]["flagged"]]
+    assert [i.escalate for i in items] == [by_id[i.source_id]["escalate"] for i in items]
 
     # importing the same results again queues nothing twice
     assert main(["reviews", "import", str(results), "--input", str(drafts)]) == 0
@@ -111,7 +114,8 @@ def test_reviewers_work_through_the_queue(db, batch_files, scorer):
         page = client.get("/v1/queue?limit=2", headers=bearer(token)).json()
         assert (page["open"], page["done"], page["skipped"]) == (5, 0, 0)
         first, second = page["items"]
-        assert first["uncertainty"] <= second["uncertainty"] and first["text"]
+        assert (not first["escalate"], first["uncertainty"]) <= (not second["escalate"], second["uncertainty"])
+        assert first["text"]
 
         done = client.post(f"/v1/queue/{first['id']}/review", json={"labels": ["bullying", "threat"]},
                            headers=bearer(token)).json()

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from serve_support import bearer, live_server, make_app, new_token, sqlite_url
 
-from serve.db import Database
-from serve.queue import import_results
+from corpus.vocabulary import LABELS
+from serve.store.database import Database
+from serve.store.queue import import_results
 
 CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -62,7 +63,7 @@ def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):
         page.click("#signin")
         page.wait_for_selector("#queue-item:not([hidden])")
         assert "3 open" in page.inner_text("#queue-count")
-        assert page.locator("#queue-labels button").count() == 8
+        assert page.locator("#queue-labels button").count() == len(LABELS)
         queue = httpx.get(f"{base}/v1/queue", headers=bearer(token)).json()["items"]
         assert page.inner_text("#queue-text") == queue[0]["text"]  # least certain first
 

@@ -16,7 +16,7 @@ from corpus.dataset import SOURCES
 from corpus.settings import MAX_TEXT_CHARS
 from corpus.splits import split_for
 from corpus.vocabulary import LABELS
-from serve.models_db import AuditEvent
+from serve.store.models_db import AuditEvent
 
 BULLY = "jij bent echt zo dom, niemand wil jou in de groep"
 HOLIDAY = "Fijne vakantie allemaal en tot na de zomer!"
@@ -145,8 +145,8 @@ def test_every_review_route_needs_a_token(client, method, path):
 
 
 def test_a_revoked_token_is_refused(client, db):
-    from serve.db import Database
-    from serve.tokens import revoke_token
+    from serve.store.database import Database
+    from serve.store.tokens import revoke_token
 
     token_id, secret = new_token(db)
     assert client.get("/v1/reviewer", headers=bearer(secret)).json()["token_id"] == token_id
@@ -182,7 +182,7 @@ def test_text_with_nul_and_lone_surrogates_is_stored(client, token):
 
 
 def test_audit_records_who_did_what_but_never_the_text(client, token, db):
-    from serve.db import Database
+    from serve.store.database import Database
 
     review = post_review(client, token, note="let op")
     client.get(f"/v1/reviews/{review['id']}", headers=bearer(token))

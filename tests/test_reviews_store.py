@@ -13,10 +13,10 @@ from sqlalchemy import func, inspect, select, text
 
 from postwacht.cli import main
 from serve.config import ConfigError, Settings
-from serve.db import Database, downgrade, upgrade
-from serve.models_db import AuditEvent, Base, Review, ReviewerToken, utcnow
-from serve.store import create_review, purge_reviews
-from serve.tokens import TOKEN_PREFIX, hash_token
+from serve.store.database import Database, downgrade, upgrade
+from serve.store.models_db import AuditEvent, Base, Review, ReviewerToken, utcnow
+from serve.store.reviews import create_review, purge_reviews
+from serve.store.tokens import TOKEN_PREFIX, hash_token
 
 TABLES = {"reviewer_tokens", "reviews", "review_labels", "audit_events"}
 

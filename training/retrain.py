@@ -39,7 +39,7 @@ from corpus.dataset import iter_examples, read_jsonl_objects
 from corpus.neardup import group_ids, near_duplicates_across
 from corpus.settings import DATA_DIR, RETRAIN_HOLDOUT_SHARE, models_dir
 from corpus.vocabulary import LABELS, InvalidRoleError, check_role
-from eval.functional import CASES_FILE, load_cases
+from eval.functional import load_cases
 from eval.metrics import label_matrix, multilabel_metrics
 from model.artifacts import ModelBundle, active_version, load_version_dir
 from model.lexicons import lexicon_digest
@@ -247,7 +247,7 @@ class SetOutcome:
     new_metrics: dict[str, Any]
 
 
-def functional_rows(path: Path = CASES_FILE) -> list[dict[str, Any]]:
+def functional_rows(path: Path | None = None) -> list[dict[str, Any]]:
     return [{"id": f"fn-{i:04d}", "text": c["text"], "role": check_role(c.get("role")),
              "labels": list(c.get("labels", []))} for i, c in enumerate(load_cases(path))]
 
@@ -313,7 +313,7 @@ class RetrainOptions:
     holdout: float = RETRAIN_HOLDOUT_SHARE
     root: Path | None = None                 # models dir (default: POSTWACHT_MODELS_DIR or models/)
     data_dir: Path | None = None             # base corpus (default: corpus/data)
-    functional_path: Path = CASES_FILE
+    functional_path: Path | None = None
     config: TrainConfig | None = None
     source: str = "review store"             # where the reviewed cases came from (for the report)
 

@@ -26,19 +26,19 @@ import spacy
 
 from corpus.dataset import corpus_hash, iter_examples
 from corpus.protocol import annotation_protocol
-from corpus.settings import DATA_DIR, RANDOM_SEED, models_dir
-from corpus.vocabulary import LABELS, labels_with
+from corpus.settings import BACKGROUND_THRESHOLD_WEIGHT, DATA_DIR, RANDOM_SEED, SOURCE_WEIGHTS, models_dir
+from corpus.vocabulary import LABEL_SPECS, LABELS, labels_with
 from eval.metrics import label_matrix, multilabel_metrics
 from model.analysis import Analysis
 from model.classifier import (
     MultiLabelModel,
-    best_threshold,
     build_features,
+    calibrate,
     drop_stop_words,
     evidence_mask,
     fit_boundary,
     fit_label,
-    fit_platt,
+    tune_threshold,
 )
 from model.inference import calibrated, label_margins, thresholds
 from model.lexicons import Lexicon, lexicon_digest, load_lexicon
@@ -61,6 +61,11 @@ class TrainConfig:
     # alarms on everything else (measured on the functional suite); the search starts there.
     threshold_range: tuple[float, float] = (0.35, 0.8)
     per_label_C: dict[str, float] = field(default_factory=dict)
+    # a false alarm on a real background sentence of dev counts this many times in the threshold's F1
+    background_threshold_weight: float = BACKGROUND_THRESHOLD_WEIGHT
+    # how much a training row weighs, by its source: real background text and reviewed cases
+    # (a reviewer's correction) count more than one written corpus row
+    source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
     evidence_families: bool = True
 
 
@@ -118,16 +123,22 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
     names = features.get_feature_names_out()
     Y_train = label_matrix([ex["labels"] for ex in train])
     Y_dev = label_matrix([ex["labels"] for ex in dev])
+    weights = np.array([config.source_weights.get(ex.get("source", "written"), 1.0) for ex in train])
     for j, lab in enumerate(LABELS):
         mask = evidence_mask(names, lab) if config.evidence_families else None
         model.label_models[lab] = fit_label(X_train, Y_train[:, j], config.per_label_C.get(lab, config.C),
-                                            config.seed, mask)
+                                            config.seed, mask, weights)
     # calibration and thresholds on dev, through the same path as scoring (windows included)
     dev_margins, _ = label_margins(model, analyzer, dev_an)
+    # a false alarm on real background text weighs more when the threshold is chosen
+    dev_weights = np.array([config.background_threshold_weight if ex.get("source") == "background" else 1.0
+                            for ex in dev])
+    grid = np.round(np.arange(config.threshold_range[0], config.threshold_range[1] + 1e-9, 0.01), 2)
     for j, lab in enumerate(LABELS):
         lm = model.label_models[lab]
-        lm.platt_a, lm.platt_b = fit_platt(dev_margins[:, j], Y_dev[:, j])
-        lm.threshold = best_threshold(lm.probability(dev_margins[:, j]), Y_dev[:, j], *config.threshold_range)
+        lm.calibrator = calibrate(dev_margins[:, j], Y_dev[:, j])
+        lm.threshold = tune_threshold(lm.calibrator, dev_margins[:, j], Y_dev[:, j], dev_weights, grid, config.seed,
+                                      beta=LABEL_SPECS[lab].threshold_beta)
     # the sub-article model (staff_boundary: which of medewerkers.2/4/6/7/8), on annotation ids
     sub_label = next(iter(labels_with("sub_articles")), None)
     boundary_rows = [i for i, ex in enumerate(train) if ex.get("boundary_articles")]
@@ -147,8 +158,15 @@ def predict_rows(model: MultiLabelModel, analyzer: TextAnalyzer, rows: Sequence[
     if analyses is None:
         analyses = analyzer.analyze_many([ex["text"] for ex in rows], [ex["role"] for ex in rows])
     margins, _ = label_margins(model, analyzer, analyses)
-    probs = calibrated(model, margins, analyses)
-    return (probs >= thresholds(model)).astype(int), probs
+    model_probs = calibrated(model, margins, analyses)
+    # columns in the order of LABELS; a label the model was not trained on scores 0
+    probs = np.zeros((len(analyses), len(LABELS)))
+    limits = np.full(len(LABELS), np.inf)
+    for j, lab in enumerate(model.labels):
+        if lab in LABELS:
+            probs[:, LABELS.index(lab)] = model_probs[:, j]
+            limits[LABELS.index(lab)] = thresholds(model)[j]
+    return (probs >= limits).astype(int), probs
 
 
 def evaluate_model(model: MultiLabelModel, analyzer: TextAnalyzer, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,3 +11,5 @@ def meeting_content(an, ctx) -> None:  # type: ignore[no-untyped-def]
     if meetings:
         logistics_only = ctx.hits("meeting_logistics") and len(meetings) < 2
         an.features["meeting_content"] = 0.0 if logistics_only else 1.0
+        if ctx.names and not logistics_only:
+            an.features["meeting_about_named"] = 1.0

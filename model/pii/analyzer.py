@@ -5,22 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from corpus.protocol import get_protocol, school_ids
 from model.pii.base import PiiSpan, Recognizer
-from model.pii.deduce_names import DeduceRecognizer, first_names
-from model.pii.recognizers import (
-    BsnRecognizer,
-    ContextStreetRecognizer,
-    CredentialRecognizer,
-    DateOfBirthRecognizer,
-    EmailRecognizer,
-    HandleRecognizer,
-    IbanRecognizer,
-    PhoneRecognizer,
-    PostcodeRecognizer,
-    StreetAddressRecognizer,
-    TermRecognizer,
-    TitledNameRecognizer,
-)
+from model.pii.registry import load_registry
 
 # The writer's own data: "bel mij", "mijn nummer", "mijn zoon heeft ...", "ik ben Fatima".
 _OWN_BEFORE = re.compile(
@@ -63,6 +50,10 @@ class PiiAnalyzer:
 
     def __init__(self, recognizers: Sequence[Recognizer]) -> None:
         self.recognizers = list(recognizers)
+        self.priority: dict[str, int] = {}
+        for recognizer in self.recognizers:
+            self.priority.update(getattr(recognizer, "span_priorities", {}))
+            self.priority[recognizer.name] = recognizer.priority
 
     def analyze(self, text: str) -> list[PiiSpan]:
         found: list[PiiSpan] = []
@@ -70,7 +61,7 @@ class PiiAnalyzer:
             for span in recognizer.analyze(text):
                 span.reasons.append(recognizer.name)
                 found.append(span)
-        spans = resolve_overlaps(found, {r.name: r.priority for r in self.recognizers})
+        spans = resolve_overlaps(found, self.priority)
         for span in spans:
             span.owner = "author" if _is_authors(text, span) else "other"
         return spans
@@ -86,20 +77,18 @@ def resolve_overlaps(spans: Iterable[PiiSpan], priority: dict[str, int]) -> list
     return sorted(kept, key=lambda s: s.start)
 
 
-def default_analyzer(health_terms: Iterable[str]) -> PiiAnalyzer:
-    """The default recognizer set. Adding a PII type means adding one recognizer here."""
-    return PiiAnalyzer([
-        BsnRecognizer(),
-        IbanRecognizer(),
-        PhoneRecognizer(),
-        EmailRecognizer(),
-        HandleRecognizer(),
-        CredentialRecognizer(),
-        PostcodeRecognizer(),
-        StreetAddressRecognizer(),
-        ContextStreetRecognizer(),
-        DateOfBirthRecognizer(),
-        TermRecognizer("health_lexicon", "health", health_terms),
-        TitledNameRecognizer(first_names()),
-        DeduceRecognizer(),
-    ])
+def school_names() -> tuple[str, ...]:
+    """How the schools this install serves write their own name (the protocols' `school.names`):
+    the default protocol and every school's in POSTWACHT_PROTOCOL_DIR."""
+    names = list(get_protocol().school_names)
+    for school in school_ids():
+        names += get_protocol(school).school_names
+    return tuple(dict.fromkeys(names))
+
+
+def default_analyzer(health_terms: Iterable[str], schools: Iterable[str] | None = None) -> PiiAnalyzer:
+    """The recognizers of the registry (corpus/pii/recognizers.yaml, read once per process), with
+    the lexicon's health terms and the school's own names (default: from the protocols). Adding a
+    PII type or pattern means adding an entry there."""
+    names = school_names() if schools is None else tuple(schools)
+    return PiiAnalyzer(load_registry().build({"health": list(health_terms)}, school_names=names))

@@ -13,12 +13,12 @@ import logging
 import os
 import pickle
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from model.pii.base import PiiSpan
-from model.pii.recognizers import _NOT_NAMES
+from model.pii.base import BuildContext, PiiSpan
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,10 @@ def get_deduce() -> Any:
     return instance
 
 
-@lru_cache(maxsize=1)
-def first_names() -> frozenset[str]:
-    """Deduce's first-name list, lower-cased, for names typed in lower case in chat
-    (minus Dutch words that are also names, such as 'roos' or 'bart' stays)."""
+@lru_cache(maxsize=4)
+def first_names(exclude: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Deduce's first-name list, lower-cased, for names typed in lower case in chat (minus the
+    Dutch words in deduce's common-word list and the registry's `not_names`)."""
     src = Path(import_deduce().__file__).parent / "data" / "lookup" / "src"
     names_file = src / "names" / "lst_first_name" / "items.txt"
     common_file = src / "whitelist" / "lst_common_word" / "items.txt"
@@ -116,18 +116,38 @@ def first_names() -> frozenset[str]:
     if common_file.exists():
         common = {w.strip().lower() for w in common_file.read_text(encoding="utf-8").splitlines()}
     names = {w.strip().lower() for w in names_file.read_text(encoding="utf-8").splitlines()}
-    return frozenset(n for n in names if len(n) > 2 and n not in common and n not in _NOT_NAMES)
+    return frozenset(n for n in names if len(n) > 2 and n not in common and n not in exclude)
 
 
 class DeduceRecognizer:
-    """Person names (entity person_name) from deduce's name annotators."""
+    """Person names from deduce's name annotators; deduce's location annotations with a digit
+    become a postcode or a street address."""
 
-    name = "deduce"
-    entity = "person_name"
-    priority = 2
+    location_entities = ("postcode", "street_address")
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "deduce", entity: str = "person_name", priority: int = 2, score: float = 0.75,
+                 person_tags: Iterable[str] = ("persoon",),
+                 person_tag_prefixes: Iterable[str] = ("voornaam", "achternaam", "naam"),
+                 location_tags: Iterable[str] = ("locatie", "straat"), location_score: float = 0.8,
+                 not_names: frozenset[str] = frozenset(), judge: Any = None) -> None:
+        self.name = name
+        self.entity = entity
+        self.priority = priority
+        self.score = score
+        self.person_tags = frozenset(person_tags)
+        self.person_tag_prefixes = tuple(person_tag_prefixes)
+        self.location_tags = frozenset(location_tags)
+        self.location_score = location_score
+        self.not_names = not_names
+        self.judge = judge  # a NameJudge cuts and filters deduce's proposals (model/pii/names.py)
         self.deduce = get_deduce()
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], ctx: BuildContext) -> DeduceRecognizer:
+        return cls(spec["name"], spec["entity"], int(spec["priority"]), float(spec.get("score", 0.75)),
+                   spec.get("person_tags") or (), spec.get("person_tag_prefixes") or (),
+                   spec.get("location_tags") or (), float(spec.get("location_score", 0.8)), ctx.not_names,
+                   ctx.judge if spec.get("judge", True) else None)
 
     def analyze(self, text: str) -> list[PiiSpan]:
         if not any(c.isupper() for c in text):
@@ -136,12 +156,14 @@ class DeduceRecognizer:
         spans = []
         for ann in doc.annotations:
             value = ann.text
-            if ann.tag == "persoon" or ann.tag.startswith(("voornaam", "achternaam", "naam")):
-                if value.lower() in _NOT_NAMES or not any(c.isupper() for c in value):
+            if ann.tag in self.person_tags or ann.tag.startswith(self.person_tag_prefixes):
+                if value.lower() in self.not_names or not any(c.isupper() for c in value):
                     continue
-                spans.append(PiiSpan("person_name", int(ann.start_char), int(ann.end_char), value, self.name,
-                                     0.75))
-            elif ann.tag in ("locatie", "straat") and any(c.isdigit() for c in value):
+                start, end = int(ann.start_char), int(ann.end_char)
+                parts = self.judge.refine(text, start, end) if self.judge is not None else [(start, end)]
+                spans += [PiiSpan(self.entity, s, e, text[s:e], self.name, self.score) for s, e in parts]
+            elif ann.tag in self.location_tags and any(c.isdigit() for c in value):
                 etype = "postcode" if _POSTCODE.match(value) else "street_address"
-                spans.append(PiiSpan(etype, int(ann.start_char), int(ann.end_char), value, self.name, 0.8))
+                spans.append(PiiSpan(etype, int(ann.start_char), int(ann.end_char), value, self.name,
+                                     self.location_score))
         return spans

@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
+    from corpus.protocol import ProtocolError, UnknownSchoolError
     from model.artifacts import ArtifactError
     from serve.batch.readers import ReaderError
     from serve.batch.runner import BatchConfig, BatchError, BatchInterrupted, run_batch
@@ -26,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
         input=Path(args.input), output=Path(args.output), input_format=args.input_format,
         output_format=args.output_format, workers=args.workers, engine=args.engine,
         scheduler=args.scheduler, resume=args.resume, report=Path(args.report) if args.report else None,
-        sheet=args.sheet, chunk_rows=args.chunk_rows, progress=args.progress,
+        escalations=Path(args.escalations) if args.escalations else None,
+        sheet=args.sheet, chunk_rows=args.chunk_rows, progress=args.progress, school=args.school or None,
     )
     try:
         outcome = run_batch(cfg)
@@ -34,9 +36,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nOnderbroken: {exc.rows} rijen staan veilig in {args.output}. "
               f"Ga verder met hetzelfde commando plus --resume.", file=sys.stderr)
         return 130
-    except (ReaderError, OutputError) as exc:
+    except (ReaderError, OutputError, UnknownSchoolError) as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
+    except ProtocolError as exc:
+        print(f"FOUT: het protocol {exc.source} is niet bruikbaar. (The protocol cannot be used.)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
     except NoActiveModelError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -47,15 +54,20 @@ def run(args: argparse.Namespace) -> int:
     if outcome.resumed_from:
         print(f"(hervat na {outcome.resumed_from} rijen uit een eerdere run)")
     print(f"Uitvoer: {args.output}" + (f"   rapport: {args.report}" if args.report else ""))
+    if outcome.escalations_written is not None:
+        print(f"Escalaties: {outcome.escalations_written} rij(en) in {args.escalations}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from corpus.settings import BATCH_CHUNK_ROWS
+
     p = sub.add_parser(
         "batch", help="score a .jsonl, .csv or .xlsx file of drafts (one result per row, same order)",
-        description="Scores every row of INPUT (.jsonl objects or .csv/.xlsx columns id,text[,role]) and "
-                    "writes one result per row, in input order, to OUTPUT (.jsonl, or flattened .csv). "
-                    "Rows that cannot be scored get an error and no scores; the run goes on.")
+        description="Scores every row of INPUT (.jsonl objects or .csv/.xlsx columns id,text[,role][,school]) "
+                    "and writes one result per row, in input order, to OUTPUT (.jsonl, or flattened .csv). "
+                    "Rows that cannot be scored get an error and no scores; the run goes on. A batch never "
+                    "trains a model: without one it says how to train one (exit 2).")
     p.add_argument("input", help="input file: .jsonl, .csv or .xlsx")
     p.add_argument("-o", "--output", required=True, help="output file: .jsonl or .csv")
     p.add_argument("--workers", type=int, default=None,
@@ -63,6 +75,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run after the rows already in OUTPUT")
     p.add_argument("--report", metavar="HTML", help="also write a self-contained HTML overview")
+    p.add_argument("--escalations", metavar="FILE",
+                   help="also write the rows whose result escalates (someone besides the author must act) "
+                        "on their own, one per escalated input row, as the output's rows (.jsonl or .csv by "
+                        "extension); written when the run completes")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local worker processes (default) or a Dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -70,7 +86,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input-format", choices=("jsonl", "csv", "xlsx"), help="override the input extension")
     p.add_argument("--output-format", choices=("jsonl", "csv"), help="override the output extension")
     p.add_argument("--sheet", help="worksheet of an .xlsx input (default: the first)")
-    p.add_argument("--chunk-rows", type=int, default=256, help=argparse.SUPPRESS)
+    p.add_argument("--school", default=None,
+                   help="the school whose protocol applies to rows without a `school` of their own "
+                        "(a file of POSTWACHT_PROTOCOL_DIR; default: the default protocol)")
+    p.add_argument("--chunk-rows", type=int, default=BATCH_CHUNK_ROWS, help=argparse.SUPPRESS)
     progress = p.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None,
                           help="always show the progress bar (default: when stderr is a terminal)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -58,6 +59,18 @@ def _augment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _background(args: argparse.Namespace) -> int:
+    from corpus.background import build_background
+
+    try:
+        n = build_background(args.source) if args.source else build_background()
+    except FileNotFoundError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    print(f"background rows: {n}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corpus", help="build, check and describe the labelled corpus")
     csub = p.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
@@ -72,3 +85,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--no-augment", action="store_true")
     b.set_defaults(func=_build)
     csub.add_parser("augment", help="regenerate corpus/data/augmented.jsonl").set_defaults(func=_augment)
+    g = csub.add_parser("background", help="real Dutch sentences (realnl-dev, CC BY-SA) as background negatives")
+    g.add_argument("--from", dest="source", type=Path, default=None, help="default: ../shared/data/realnl-dev.jsonl")
+    g.set_defaults(func=_background)

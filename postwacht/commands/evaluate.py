@@ -17,6 +17,8 @@ def run(args: argparse.Namespace) -> int:
     except ArtifactError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
+    if args.golden:
+        return _golden(args.golden, scorer)
     ev = run_evaluation(scorer, split=args.split)
     path = write_report(ev, REPORT_PATH if args.output is None else args.output)
     m = ev["metrics"]
@@ -29,8 +31,34 @@ def run(args: argparse.Namespace) -> int:
         if args.failures:
             for fail in f["failures"]:
                 print(json.dumps(fail, ensure_ascii=False))
+    g = ev["generalisation"]
+    for key, title in (("realnl_held", "real Dutch sentences (held out)"), ("benign_posts", "harmless school posts")):
+        v = g.get(key) or {}
+        if v.get("n"):
+            print(f"{title}: flagged {v['flagged']:.3f}, hoog {v['hoog']:.3f} (n={v['n']})")
+    inv = g.get("identity") or {}
+    if inv.get("n"):
+        print(f"identity invariance: neutral/positive flagged {inv['benign_flagged']:.3f}, hateful found "
+              f"{inv['hateful_found']:.3f}, frames over margin {inv['frames_over_margin']:.3f}")
+    wb = g.get("safeguarding") or {}
+    if wb.get("n"):
+        print(f"wellbeing held-out: recall {wb['recall']:.3f}, precision {wb['precision']:.3f}, "
+              f"escalated {wb['escalated_share']:.3f}, look-alikes flagged {wb['lookalikes_flagged']:.3f}")
     print(f"report: {path}")
     return 0
+
+
+def _golden(mode: str, scorer: object) -> int:
+    from eval.golden import GOLDEN_PATH, compare_golden, write_golden
+
+    if mode == "write":
+        print(f"golden outputs: {write_golden(scorer)} drafts -> {GOLDEN_PATH}")
+        return 0
+    cmp = compare_golden(scorer)
+    print(f"golden: {cmp['n']} drafts, same flags {cmp['same_flags']:.4f}, identical {cmp['same_all']:.4f}")
+    for diff in cmp["differences"][:50]:
+        print(json.dumps(diff, ensure_ascii=False))
+    return 0 if not cmp["differences"] else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,4 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["dev", "test"])
     p.add_argument("--output", type=Path, default=None)
     p.add_argument("--failures", action="store_true", help="print failing functional cases")
+    p.add_argument("--golden", choices=["write", "check"], default=None,
+                   help="write or check eval/golden/outputs.jsonl (decisions on test split + functional suites)")
     p.set_defaults(func=run)

@@ -20,8 +20,7 @@ EXIT_REFUSED = 3
 def _from_store() -> list[dict[str, Any]]:
     """Every review in the service's database, oldest first, in the corpus format."""
     from serve.config import Settings
-    from serve.db import Database
-    from serve.store import iter_corpus_rows
+    from serve.store import Database, iter_corpus_rows
     from training.retrain import reviewed_row
 
     database = Database(Settings.from_env().database_url)

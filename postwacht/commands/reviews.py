@@ -1,5 +1,5 @@
 """`postwacht tokens add|list|revoke` (reviewer tokens) and `postwacht reviews purge|import`
-(import: batch results into the review queue, serve/queue.py).
+(import: batch results into the review queue, serve/store/queue.py).
 
 Both work on the service's database (POSTWACHT_DATABASE_URL, default var/postwacht.db) and
 bring its schema up to date first.
@@ -17,7 +17,7 @@ from typing import Any
 
 def _database() -> Any:
     from serve.config import Settings
-    from serve.db import Database
+    from serve.store import Database
 
     database = Database(Settings.from_env().database_url)
     database.migrate()
@@ -40,7 +40,7 @@ def _when(value: Any) -> str:
 
 
 def _tokens_add(args: argparse.Namespace) -> int:
-    from serve.tokens import add_token
+    from serve.store import add_token
 
     with _session() as session:
         row, secret = add_token(session, args.name)
@@ -51,7 +51,7 @@ def _tokens_add(args: argparse.Namespace) -> int:
 
 
 def _tokens_list(args: argparse.Namespace) -> int:
-    from serve.tokens import list_tokens
+    from serve.store import list_tokens
 
     with _session() as session:
         rows = list_tokens(session)
@@ -65,7 +65,7 @@ def _tokens_list(args: argparse.Namespace) -> int:
 
 
 def _tokens_revoke(args: argparse.Namespace) -> int:
-    from serve.tokens import revoke_token
+    from serve.store import revoke_token
 
     with _session() as session:
         row = revoke_token(session, args.token_id)
@@ -132,7 +132,7 @@ def _thresholds_lookup() -> Any:
 
 def _reviews_import(args: argparse.Namespace) -> int:
     from serve.batch.readers import ReaderError
-    from serve.queue import import_results, queue_counts
+    from serve.store import import_results, queue_counts
 
     results_path = Path(args.file)
     try:

@@ -1,4 +1,7 @@
-"""`postwacht score "tekst" --role ouder [--json]`: one draft, readable Dutch summary."""
+"""`postwacht score "tekst" --role ouder [--school S] [--json]`: one draft, readable Dutch summary.
+
+The command line takes drafts of up to MAX_CHARS_CLI characters (corpus/settings.py), as batch files do.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from corpus.settings import MAX_CHARS_CLI
 from corpus.vocabulary import ROLES
 
 LEVEL_WORD = {"geen": "GEEN RISICO", "laag": "LAAG RISICO", "midden": "MIDDEN RISICO", "hoog": "HOOG RISICO"}
@@ -65,9 +69,13 @@ def run(args: argparse.Namespace) -> int:
     from model.artifacts import ArtifactError
 
     text = args.text if args.text != "-" else sys.stdin.read()
+    if len(text) > MAX_CHARS_CLI:
+        print(f"FOUT: tekst te lang: {len(text)} tekens, maximaal {MAX_CHARS_CLI}. "
+              f"(Text too long: {len(text)} characters, at most {MAX_CHARS_CLI}.)", file=sys.stderr)
+        return 2
     try:
         scorer = load_scorer()
-        result = scorer.score(text, role=args.role, id=args.id)
+        result = scorer.score(text, role=args.role, id=args.id, school=args.school or None)
     except (ScoringError, ArtifactError) as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
@@ -83,5 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("text")
     p.add_argument("--role", default="onbekend", help=f"author role: {', '.join(ROLES)}")
     p.add_argument("--id", default=None)
+    p.add_argument("--school", default=None,
+                   help="a school of POSTWACHT_PROTOCOL_DIR whose protocol applies (default: the default one)")
     p.add_argument("--json", action="store_true", help="print the result object as JSON")
     p.set_defaults(func=run)

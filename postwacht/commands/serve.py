@@ -1,5 +1,7 @@
 """`postwacht serve [--host 127.0.0.1] [--port 8000]`: the page and the HTTP API (one worker).
 
+Refuses to start when a school's protocol file cannot be used (POSTWACHT_PROTOCOL,
+POSTWACHT_PROTOCOL_DIR): every problem is printed and the exit status is 1, before anything binds.
 Trains a model first when none is active (the README's run command on a fresh machine).
 """
 
@@ -18,6 +20,23 @@ def _service_logging(verbose: bool) -> None:
         logging.getLogger(name).setLevel(level)
 
 
+def check_protocols() -> bool:
+    """Every school's protocol, validated before the service binds; prints the problems of a bad one."""
+    from corpus.protocol import ProtocolError, load_all_protocols
+
+    try:
+        load_all_protocols()
+    except ProtocolError as exc:
+        print(f"FOUT: het protocol {exc.source} is niet bruikbaar; de dienst start niet. "
+              f"(The protocol {exc.source} cannot be used; the service does not start.)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("Controleer het bestand met `postwacht protocol check BESTAND`. "
+              "(Check the file with `postwacht protocol check FILE`.)", file=sys.stderr)
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     from model.artifacts import ArtifactError
     from serve.config import ConfigError, Settings
@@ -29,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
     _service_logging(getattr(args, "verbose", False))
+    if not check_protocols():
+        return 1
     try:
         version = ensure_active_model()
     except ArtifactError as exc:
@@ -37,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from serve.app import create_app
+    from serve.http.app import create_app
 
     app = create_app(settings)
     shown = f"[{args.host}]" if ":" in args.host else args.host

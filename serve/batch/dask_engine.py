@@ -24,13 +24,11 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from corpus.settings import BATCH_DASK_CHUNKS_PER_WORKER, BATCH_DASK_WINDOWS_IN_FLIGHT
 from serve.batch.readers import InputRow
 from serve.batch.scoring import ChunkOutput, load_frozen_scorer, score_chunk
 
 log = logging.getLogger("postwacht.batch")
-
-WINDOWS_IN_FLIGHT = 2
-CHUNKS_PER_WORKER_PER_WINDOW = 2
 
 # worker-side state: shipped model directories and loaded scorers, per model version
 _SHIPPED: dict[str, Path] = {}
@@ -90,20 +88,23 @@ def worker_scorer(version: str) -> Any:
         return scorer
 
 
-def score_partition(chunks: Iterable[list[InputRow]], version: str, out_format: str) -> list[ChunkOutput]:
+def score_partition(chunks: Iterable[list[InputRow]], version: str, out_format: str, school: str | None = None
+                    ) -> list[ChunkOutput]:
     scorer = worker_scorer(version)
     with _LOCK:  # a worker with several threads shares one scorer; spaCy is not thread-safe
-        return [score_chunk(scorer, chunk, out_format) for chunk in chunks]
+        return [score_chunk(scorer, chunk, out_format, school) for chunk in chunks]
 
 
 class DaskEngine:
     name = "dask"
 
-    def __init__(self, scheduler: str | None, workers: int, version_dir: Path, out_format: str) -> None:
+    def __init__(self, scheduler: str | None, workers: int, version_dir: Path, out_format: str,
+                 school: str | None = None) -> None:
         self.scheduler = scheduler
         self.workers = max(1, workers)
         self.version_dir = version_dir
         self.out_format = out_format
+        self.school = school
 
     def _client(self, stack: ExitStack) -> Any:
         from distributed import Client, LocalCluster
@@ -133,7 +134,7 @@ class DaskEngine:
             stack.callback(dist_log.setLevel, logging.CRITICAL)
             client.register_plugin(ModelShipment(version, _model_files(self.version_dir)))
             n_workers = max(1, len(client.nthreads()))  # one scorer per worker process
-            per_window = max(1, n_workers * CHUNKS_PER_WORKER_PER_WINDOW)
+            per_window = max(1, n_workers * BATCH_DASK_CHUNKS_PER_WORKER)
             log.info("dask: %d werker(s), %d chunks per venster", n_workers, per_window)
             pending: deque[Any] = deque()
             it = iter(chunks)
@@ -143,9 +144,9 @@ class DaskEngine:
                     if not window:
                         break
                     bag = db.from_sequence(window, npartitions=len(window))
-                    scored = bag.map_partitions(score_partition, version, self.out_format)
+                    scored = bag.map_partitions(score_partition, version, self.out_format, self.school)
                     pending.append(client.compute(scored))
-                    if len(pending) >= WINDOWS_IN_FLIGHT:
+                    if len(pending) >= BATCH_DASK_WINDOWS_IN_FLIGHT:
                         yield from pending.popleft().result()
                 while pending:
                     yield from pending.popleft().result()

@@ -2,7 +2,7 @@
 
 A row that cannot become a draft (not UTF-8, not JSON, broken CSV quoting, too large) is
 still a row: it carries `error` and no text, and the writer turns it into an error result.
-Readers hold one row (at most MAX_ROW_BYTES) at a time, so memory does not grow with input.
+Readers hold one row (at most BATCH_MAX_ROW_BYTES) at a time, so memory does not grow with input.
 
 Row numbers are 1-based positions among the rows (blank lines are not rows); a row without
 an id gets its row number as id.
@@ -20,7 +20,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from serve.batch.limits import MAX_BATCH_TEXT_CHARS, MAX_ROW_BYTES
+from corpus.settings import BATCH_MAX_ROW_BYTES, MAX_CHARS_CLI
 
 log = logging.getLogger("postwacht.batch")
 
@@ -30,9 +30,9 @@ _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "x
 INVALID_UTF8 = "Rij is geen geldige UTF-8. (Row is not valid UTF-8.)"
 INVALID_JSON = "Rij is geen geldige JSON. (Row is not valid JSON.)"
 NOT_AN_OBJECT = "Rij is geen JSON-object. (Row is not a JSON object.)"
-TEXT_TOO_LONG = (f"Tekst te lang: meer dan {MAX_BATCH_TEXT_CHARS} tekens. "
-                 f"(Text too long: over {MAX_BATCH_TEXT_CHARS} characters.)")
-ROW_TOO_LARGE = (f"Rij te groot: meer dan {MAX_ROW_BYTES // (1024 * 1024)} MB, of een aanhalingsteken "
+TEXT_TOO_LONG = (f"Tekst te lang: meer dan {MAX_CHARS_CLI} tekens. "
+                 f"(Text too long: over {MAX_CHARS_CLI} characters.)")
+ROW_TOO_LARGE = (f"Rij te groot: meer dan {BATCH_MAX_ROW_BYTES // (1024 * 1024)} MB, of een aanhalingsteken "
                  f"dat nooit sluit. (Row too large, or a CSV quote that never closes.)")
 BROKEN_QUOTING = "Kapotte CSV-aanhalingstekens in deze rij. (Broken CSV quoting in this row.)"
 TOO_MANY_FIELDS = "Rij heeft meer velden ({n}) dan de kop ({m}). (Row has more fields ({n}) than the header ({m}).)"
@@ -40,6 +40,7 @@ TOO_MANY_FIELDS = "Rij heeft meer velden ({n}) dan de kop ({m}). (Row has more f
 _ID_COLUMNS = ("id",)
 _TEXT_COLUMNS = ("text", "tekst")
 _ROLE_COLUMNS = ("role", "rol")
+_SCHOOL_COLUMNS = ("school",)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_ID = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30})')
 
@@ -56,6 +57,7 @@ class InputRow(NamedTuple):
     text: Any
     role: Any
     error: str | None = None
+    school: Any = None  # the row's own school (optional column or field); None: the run's
 
 
 def detect_input_format(path: Path, given: str | None = None) -> str:
@@ -85,10 +87,12 @@ def _row_id(value: Any, number: int) -> Any:
     return _clean(value)
 
 
-def _checked_row(number: int, id_: Any, text: Any, role: Any) -> InputRow:
-    if isinstance(text, str) and len(text) > MAX_BATCH_TEXT_CHARS:
-        return InputRow(number, id_, None, _clean(role), TEXT_TOO_LONG)
-    return InputRow(number, id_, text, _clean(role))
+def _checked_row(number: int, id_: Any, text: Any, role: Any, school: Any = None) -> InputRow:
+    if isinstance(school, str):
+        school = _clean(school).strip() or None
+    if isinstance(text, str) and len(text) > MAX_CHARS_CLI:
+        return InputRow(number, id_, None, _clean(role), TEXT_TOO_LONG, school)
+    return InputRow(number, id_, text, _clean(role), None, school)
 
 
 # ---- physical lines ---------------------------------------------------------------------
@@ -99,7 +103,7 @@ class _Line(NamedTuple):
     size: int  # bytes of the line in the file
 
 
-def _bounded_lines(fh: IO[bytes], limit: int = MAX_ROW_BYTES) -> Iterator[_Line]:
+def _bounded_lines(fh: IO[bytes], limit: int = BATCH_MAX_ROW_BYTES) -> Iterator[_Line]:
     """Physical lines (with their newline); a line over `limit` bytes is skipped, not held."""
     while True:
         line = fh.readline(limit + 1)
@@ -129,7 +133,7 @@ def _salvage_json_id(head: bytes) -> Any:
 
 
 def read_jsonl(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
-    """Rows of a JSONL file: objects with `id`, `text` and optional `role`."""
+    """Rows of a JSONL file: objects with `id`, `text` and optional `role` and `school`."""
     number = 0
     with path.open("rb") as fh:
         first = True
@@ -167,7 +171,7 @@ def _jsonl_row(number: int, data: bytes) -> InputRow:
         return InputRow(number, _row_id(_salvage_json_id(data[:1024]), number), None, None, INVALID_JSON)
     if not isinstance(obj, dict):
         return InputRow(number, number, None, None, NOT_AN_OBJECT)
-    return _checked_row(number, _row_id(obj.get("id"), number), obj.get("text"), obj.get("role"))
+    return _checked_row(number, _row_id(obj.get("id"), number), obj.get("text"), obj.get("role"), obj.get("school"))
 
 
 # ---- CSV ----------------------------------------------------------------------------------
@@ -216,7 +220,7 @@ class _LineFeed:
         piece = self._next_piece()
         self.taken.append(piece)
         self.taken_bytes += piece.nbytes
-        if piece.too_long or self.taken_bytes > MAX_ROW_BYTES:
+        if piece.too_long or self.taken_bytes > BATCH_MAX_ROW_BYTES:
             raise _RowTooLarge
         return piece.text
 
@@ -231,9 +235,9 @@ class CsvRecord(NamedTuple):
 
 def iter_csv_records(fh: IO[bytes]) -> Iterator[CsvRecord]:
     """CSV records with strict quoting. A record whose quoting is broken (or that grows past
-    MAX_ROW_BYTES) yields one error record for its first line; parsing resumes on the next line."""
-    if csv.field_size_limit() < MAX_ROW_BYTES + 1024:
-        csv.field_size_limit(MAX_ROW_BYTES + 1024)
+    BATCH_MAX_ROW_BYTES) yields one error record for its first line; parsing resumes on the next line."""
+    if csv.field_size_limit() < BATCH_MAX_ROW_BYTES + 1024:
+        csv.field_size_limit(BATCH_MAX_ROW_BYTES + 1024)
     feed = _LineFeed(fh)
     reader = csv.reader(feed, strict=True)
     consumed = 0
@@ -277,16 +281,16 @@ def _salvage_csv_id(line: str, id_col: int | None) -> Any:
     return clean_str(fields[id_col]) if id_col < len(fields) else None
 
 
-def _columns(header: list[str], what: str) -> tuple[int | None, int | None, int | None]:
-    """Positions of the id, text and role columns of a header row (None when absent)."""
+def _columns(header: list[str], what: str) -> tuple[int | None, int | None, int | None, int | None]:
+    """Positions of the id, text, role and school columns of a header row (None when absent)."""
     text_col = _column(header, _TEXT_COLUMNS)
     if text_col is None:
         log.warning("%s heeft geen kolom 'text' (kolommen: %d); elke rij wordt een foutrij", what, len(header))
-    return _column(header, _ID_COLUMNS), text_col, _column(header, _ROLE_COLUMNS)
+    return _column(header, _ID_COLUMNS), text_col, _column(header, _ROLE_COLUMNS), _column(header, _SCHOOL_COLUMNS)
 
 
 def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
-    """Rows of a CSV file with a header naming `id`, `text` and optional `role` columns."""
+    """Rows of a CSV file with a header naming `id`, `text` and optional `role` and `school` columns."""
     with path.open("rb") as fh:
         records = iter_csv_records(fh)
         header = None
@@ -298,7 +302,7 @@ def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
                 break
         if header is None:
             return
-        id_col, text_col, role_col = _columns(header, "CSV")
+        id_col, text_col, role_col, school_col = _columns(header, "CSV")
         number = 0
         for rec in records:
             fields = rec.fields
@@ -311,11 +315,11 @@ def read_csv(path: Path, skip: int = 0) -> Generator[InputRow, None, None]:
                 salvaged = _salvage_csv_id(rec.first_line, id_col)
                 yield InputRow(number, _row_id(salvaged, number), None, None, rec.error)
                 continue
-            yield _csv_row(number, fields, len(header), id_col, text_col, role_col)
+            yield _csv_row(number, fields, len(header), id_col, text_col, role_col, school_col)
 
 
 def _csv_row(number: int, fields: list[str], width: int, id_col: int | None, text_col: int | None,
-             role_col: int | None) -> InputRow:
+             role_col: int | None, school_col: int | None = None) -> InputRow:
     def cell(col: int | None) -> str | None:
         return fields[col] if col is not None and col < len(fields) else None
 
@@ -324,7 +328,7 @@ def _csv_row(number: int, fields: list[str], width: int, id_col: int | None, tex
         return InputRow(number, id_, None, None, TOO_MANY_FIELDS.format(n=len(fields), m=width))
     if any(_SURROGATE.search(f) for f in fields):
         return InputRow(number, id_, None, None, INVALID_UTF8)
-    return _checked_row(number, id_, cell(text_col), cell(role_col))
+    return _checked_row(number, id_, cell(text_col), cell(role_col), cell(school_col))
 
 
 # ---- XLSX ---------------------------------------------------------------------------------
@@ -349,7 +353,7 @@ def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[
                 break
         if header is None:
             return
-        id_col, text_col, role_col = _columns(header, "werkblad")
+        id_col, text_col, role_col, school_col = _columns(header, "werkblad")
         number = 0
         for row in values:
             if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in row):
@@ -364,7 +368,7 @@ def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[
             text = cell(text_col)
             if isinstance(text, int | float) and not isinstance(text, bool):
                 text = str(text)  # Excel turns a draft such as "112" into a number
-            yield _checked_row(number, _row_id(cell(id_col), number), text, cell(role_col))
+            yield _checked_row(number, _row_id(cell(id_col), number), text, cell(role_col), cell(school_col))
     finally:
         wb.close()
 

@@ -1,8 +1,10 @@
 """`--report report.html`: one self-contained page for the anti-bullying coordinator.
 
 Inline CSS and SVG only (no scripts, fonts or links to fetch), so it opens offline and can be
-mailed. It shows the counts, a chart per level and per label (stacked by level), the score
-distribution of every label, the articles most often hit, the errors, and the highest-risk
+mailed. It opens with the escalations: the rows where someone besides the author must act (a
+care signal, or a serious threat or sexual message), as a numbered work list with who to tell and
+the redacted text only. Then the counts, a chart per level and per label (stacked by level), the
+score distribution of every label, the articles most often hit, the errors, and the highest-risk
 rows with their evidence. Personal data in the evidence is shown as its placeholder.
 """
 
@@ -13,8 +15,8 @@ import time
 from html import escape
 from pathlib import Path
 
-from corpus.vocabulary import LABELS, LEVELS
-from serve.batch.summary import Summary
+from corpus.vocabulary import LABELS, LEVELS, labels_with
+from serve.batch.summary import ESCALATION_LIST_ROWS, Summary
 
 LEVEL_COLOUR = {"geen": "#6a9f58", "laag": "#4f86b5", "midden": "#e0a526", "hoog": "#c8423b"}
 LEVEL_WORD = {"geen": "geen risico", "laag": "laag", "midden": "midden", "hoog": "hoog"}
@@ -42,6 +44,17 @@ th{background:#f5f7f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .legend span{display:inline-block;margin-right:1rem;font-size:.85rem}
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
 footer{margin-top:2.5rem;color:#5b6570;font-size:.85rem}
+.esc{border:3px solid #8a1111;background:#fff5f5;border-radius:8px;padding:.4rem 1.1rem 1rem;margin:1.2rem 0}
+.esc>h2{margin-top:.6rem;color:#8a1111;border-bottom-color:#f1c4c4}
+.esc.none{border-color:#c9ccd1;background:#fafafa}.esc.none>h2{color:#1d232a;border-bottom:none}
+.esc ol{padding-left:1.6rem;margin:.6rem 0 0}
+.esc li{background:#fff;border:1px solid #e3b5b5;border-left:6px solid #8a1111;border-radius:6px;
+padding:.5rem .8rem;margin:.6rem 0}
+.esc li h3{margin:.1rem 0 .3rem;font-size:1rem}
+.esc .who{margin:.3rem 0}
+.esc .kind{display:inline-block;border-radius:4px;padding:0 .45rem;background:#8a1111;color:#fff;font-size:.85rem}
+.esc .kind.care{background:#6a1b9a}
+.kpi.escalate{border:2px solid #8a1111;color:#8a1111}
 """
 
 
@@ -93,6 +106,44 @@ def _legend() -> str:
         f'<span><i style="background:{LEVEL_COLOUR[lvl]}"></i>{LEVEL_WORD[lvl]}</span>' for lvl in LEVELS) + "</p>"
 
 
+def _escalations(summary: Summary, name: dict[str, str], staff_text: str) -> list[str]:
+    """The coordinator's work list, first on the page: one item per escalated row (redacted text only).
+    `staff_text` is the protocol's escalation text for staff: what the coordinator does."""
+    care = set(labels_with("escalates"))
+    if not summary.escalations:
+        return ['<section class="esc none" aria-labelledby="esc-title">',
+                '<h2 id="esc-title">Escalaties: geen</h2>',
+                "<p>Geen zorgsignalen en geen ernstige bedreigingen of seksuele berichten gevonden.</p></section>"]
+    shown = summary.escalated
+    out = ['<section class="esc" id="escalaties" aria-labelledby="esc-title">',
+           f'<h2 id="esc-title">&#9888; Eerst doen: {summary.escalations} escalatie'
+           f'{"s" if summary.escalations != 1 else ""}</h2>',
+           "<p>Bij deze berichten moet iemand anders dan de schrijver iets doen: een zorgsignaal "
+           "(vertel het de leerkracht, de intern begeleider of de aandachtsfunctionaris, volgens de meldcode) "
+           "of een ernstige bedreiging of seksueel bericht (meld het bij de directie, artikel "
+           "alle-betrokkenen.4). Werk de lijst van boven naar beneden af. Alleen de tekst zonder "
+           "persoonsgegevens staat hier.</p>"]
+    if staff_text:
+        out.append(f'<p class="who"><b>Wat u doet:</b> {escape(staff_text)}</p>')
+    if summary.escalations > len(shown):
+        out.append(f"<p><b>Hier staan de eerste {len(shown)} van {summary.escalations}</b> (hooguit "
+                   f"{ESCALATION_LIST_ROWS}); alle escalaties staan in het bestand van <code>--escalations</code>.</p>")
+    out.append("<ol>")
+    for entry in shown:
+        is_care = any(lab in care for lab in entry["labels"])
+        kind = ('<span class="kind care">Zorgsignaal: vertel het iemand</span>' if is_care
+                else '<span class="kind">Meld dit bij de directie</span>')
+        labels = ", ".join(name.get(lab, lab) for lab in entry["labels"]) or "–"
+        level = LEVEL_WORD.get(str(entry.get("level")), str(entry.get("level") or ""))
+        out.append(f'<li data-row="{entry["row"]}"><h3>{kind} Rij {entry["row"]} · id {escape(str(entry["id"]))}</h3>'
+                   f'<div>rol: {escape(str(entry["role"]))} · niveau: {escape(level)} · labels: {escape(labels)}</div>')
+        if entry.get("excerpt"):
+            out.append(f'<div class="excerpt">{escape(entry["excerpt"])}</div>')
+        out.append("</li>")
+    out.append("</ol></section>")
+    return out
+
+
 def render_report(summary: Summary, input_name: str, model_version: str, elapsed: float | None = None,
                   generated: str | None = None) -> str:
     from corpus.protocol import get_protocol
@@ -107,7 +158,9 @@ def render_report(summary: Summary, input_name: str, model_version: str, elapsed
         "<h1>Postwacht batchrapport</h1>",
         f'<p class="meta">Bestand <b>{escape(input_name)}</b> · model {escape(model_version)} · '
         f"gemaakt {escape(generated)}" + (f" · {elapsed:.0f} s rekentijd" if elapsed is not None else "") + "</p>",
+        *_escalations(summary, name, protocol.escalation_for("medewerker")),
         '<div class="kpis">',
+        f'<div class="kpi{" escalate" if summary.escalations else ""}">escalaties<b>{summary.escalations}</b></div>',
         f'<div class="kpi">rijen<b>{summary.rows}</b></div>',
         f'<div class="kpi">gescoord<b>{summary.scored}</b></div>',
         f'<div class="kpi">fouten<b>{summary.errors}</b></div>',

@@ -27,7 +27,12 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from serve.batch.limits import CHUNK_CHARS, CHUNK_ROWS, INFLIGHT_PER_WORKER, POOL_RECYCLE_CHUNKS
+from corpus.settings import (
+    BATCH_CHUNK_CHARS,
+    BATCH_CHUNK_ROWS,
+    BATCH_INFLIGHT_PER_WORKER,
+    BATCH_POOL_RECYCLE_CHUNKS,
+)
 from serve.batch.readers import (
     InputRow,
     ReaderError,
@@ -38,7 +43,14 @@ from serve.batch.readers import (
 )
 from serve.batch.scoring import ChunkOutput, NoActiveModelError, load_frozen_scorer, score_chunk
 from serve.batch.summary import Summary
-from serve.batch.writers import OutputSink, detect_output_format, input_fingerprint
+from serve.batch.writers import (
+    OutputError,
+    OutputSink,
+    check_escalations_format,
+    detect_output_format,
+    input_fingerprint,
+    write_escalations,
+)
 
 log = logging.getLogger("postwacht.batch")
 
@@ -68,12 +80,14 @@ class BatchConfig:
     scheduler: str | None = None  # Dask scheduler address; None: a local cluster
     resume: bool = False
     report: Path | None = None
+    escalations: Path | None = None  # also write the escalated rows on their own (jsonl or csv by extension)
     sheet: str | None = None
-    chunk_rows: int = CHUNK_ROWS
-    chunk_chars: int = CHUNK_CHARS
+    chunk_rows: int = BATCH_CHUNK_ROWS
+    chunk_chars: int = BATCH_CHUNK_CHARS
     progress: bool | None = None  # None: when stderr is a terminal
-    pool_recycle_chunks: int = POOL_RECYCLE_CHUNKS  # local engine: fresh worker processes after this many
-    version_dir: Path | None = None  # None: the active model (trained first if there is none)
+    pool_recycle_chunks: int = BATCH_POOL_RECYCLE_CHUNKS  # local engine: fresh worker processes after this many
+    version_dir: Path | None = None  # None: the active model (a batch never trains one)
+    school: str | None = None  # the protocol for rows without a school of their own (None: the default)
 
 
 @dataclass
@@ -93,6 +107,7 @@ class BatchOutcome:
     cpu_main: float = 0.0
     cpu_scoring: float = 0.0
     scored_in_process: bool = True
+    escalations_written: int | None = None  # rows in cfg.escalations (None: not asked for)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -156,8 +171,8 @@ def _init_worker(version_dir: str, parent_pid: int) -> None:
     _WORKER["scorer"] = load_frozen_scorer(Path(version_dir))
 
 
-def _score_in_worker(rows: list[InputRow], out_format: str) -> ChunkOutput:
-    return score_chunk(_WORKER["scorer"], rows, out_format)
+def _score_in_worker(rows: list[InputRow], out_format: str, school: str | None) -> ChunkOutput:
+    return score_chunk(_WORKER["scorer"], rows, out_format, school)
 
 
 class LocalEngine:
@@ -166,10 +181,11 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, workers: int, version_dir: Path, out_format: str, scorer: Any = None,
-                 recycle_chunks: int = POOL_RECYCLE_CHUNKS) -> None:
+                 recycle_chunks: int = BATCH_POOL_RECYCLE_CHUNKS, school: str | None = None) -> None:
         self.workers = max(1, workers)
         self.version_dir = version_dir
         self.out_format = out_format
+        self.school = school
         self.scorer = scorer
         self.recycle_chunks = max(1, recycle_chunks)
 
@@ -177,13 +193,13 @@ class LocalEngine:
         if self.workers == 1:
             scorer = self.scorer or load_frozen_scorer(self.version_dir)
             for chunk in chunks:
-                yield score_chunk(scorer, chunk, self.out_format)
+                yield score_chunk(scorer, chunk, self.out_format, self.school)
             return
         yield from self._map_pool(chunks)
 
     def _map_pool(self, chunks: Iterable[list[InputRow]]) -> Iterator[ChunkOutput]:
         it = iter(chunks)
-        while True:  # one pool per POOL_RECYCLE_CHUNKS chunks, so worker memory stays flat
+        while True:  # one pool per BATCH_POOL_RECYCLE_CHUNKS chunks, so worker memory stays flat
             generation = islice(it, self.recycle_chunks)
             first = next(generation, None)
             if first is None:
@@ -197,10 +213,10 @@ class LocalEngine:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(str(self.version_dir), os.getpid()))
         window: deque[Future[ChunkOutput]] = deque()
-        limit = self.workers * INFLIGHT_PER_WORKER
+        limit = self.workers * BATCH_INFLIGHT_PER_WORKER
         try:
             for chunk in chunks:
-                window.append(pool.submit(_score_in_worker, chunk, self.out_format))
+                window.append(pool.submit(_score_in_worker, chunk, self.out_format, self.school))
                 if len(window) >= limit:
                     yield window.popleft().result()
             while window:
@@ -225,11 +241,11 @@ def _progress_bar(cfg: BatchConfig, total: int | None, initial: int) -> Any:
 
 def make_engine(cfg: BatchConfig, workers: int, version_dir: Path, out_format: str, scorer: Any) -> Any:
     if cfg.engine == "local":
-        return LocalEngine(workers, version_dir, out_format, scorer, cfg.pool_recycle_chunks)
+        return LocalEngine(workers, version_dir, out_format, scorer, cfg.pool_recycle_chunks, cfg.school)
     if cfg.engine == "dask":
         from serve.batch.dask_engine import DaskEngine
 
-        return DaskEngine(cfg.scheduler, workers, version_dir, out_format)
+        return DaskEngine(cfg.scheduler, workers, version_dir, out_format, cfg.school)
     raise BatchError(f"onbekende engine {cfg.engine!r}; kies uit {', '.join(ENGINES)}")
 
 
@@ -245,6 +261,21 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
         raise ReaderError(f"invoerbestand {cfg.input} bestaat niet")
     if cfg.output.resolve() == cfg.input.resolve():
         raise ReaderError("invoer en uitvoer zijn hetzelfde bestand")
+    esc_fmt = None
+    if cfg.escalations is not None:
+        try:
+            esc_fmt = detect_output_format(cfg.escalations)
+        except OutputError as exc:
+            raise OutputError(f"kan het formaat van {cfg.escalations.name} niet bepalen; --escalations "
+                              f"eindigt op .jsonl of .csv") from exc
+        check_escalations_format(out_fmt, esc_fmt)
+        if cfg.escalations.resolve() in (cfg.input.resolve(), cfg.output.resolve()):
+            raise ReaderError("--escalations moet een ander bestand zijn dan de invoer en de uitvoer")
+    # the run's school must exist (UnknownSchoolError) and its protocol be usable (ProtocolError);
+    # a row naming an unknown school of its own becomes an error row
+    from corpus.protocol import get_protocol
+
+    get_protocol(cfg.school or None)
     # a header or workbook that cannot be read fails here, before the output is touched
     probe = read_rows(cfg.input, in_fmt, sheet=cfg.sheet)
     next(probe, None)
@@ -258,8 +289,11 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
     from model.artifacts import read_manifest
 
     model_version = str(read_manifest(version_dir)["version"])
-    meta = {"input": input_fingerprint(cfg.input), "model_version": model_version}
+    meta = {"input": input_fingerprint(cfg.input), "model_version": model_version, "school": cfg.school or None}
     sink, start = OutputSink.open(cfg.output, out_fmt, meta, cfg.resume)
+    if cfg.escalations is not None:
+        # written when the run completes; an older file must not pass for this run's meanwhile
+        cfg.escalations.unlink(missing_ok=True)
     summary = start.summary
     if start.source != "new":
         log.info("hervatten: %d rijen staan al in de uitvoer", start.rows)
@@ -311,6 +345,8 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
                            first_chunk_at=first_at, first_chunk_rows=first_rows,
                            cpu_main=time.process_time() - cpu0, cpu_scoring=cpu_scoring,
                            scored_in_process=cfg.engine == "local" and workers == 1)
+    if cfg.escalations is not None and esc_fmt is not None:
+        outcome.escalations_written = write_escalations(cfg.output, out_fmt, cfg.escalations, esc_fmt)
     if cfg.report is not None:
         from serve.batch.report import write_report
 

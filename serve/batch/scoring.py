@@ -34,8 +34,9 @@ class ChunkOutput:
     cpu_seconds: float = 0.0  # CPU time the scoring process spent on this chunk (benchmarks)
 
 
-def score_rows(scorer: Scorer, rows: Sequence[InputRow]) -> list[dict[str, Any]]:
-    """One result per row, in order: error rows pass through, the rest go to the scorer."""
+def score_rows(scorer: Scorer, rows: Sequence[InputRow], school: str | None = None) -> list[dict[str, Any]]:
+    """One result per row, in order: error rows pass through, the rest go to the scorer, each with
+    its own school or else `school` (None: the default protocol)."""
     results: list[dict[str, Any] | None] = [None] * len(rows)
     todo: list[int] = []
     for i, row in enumerate(rows):
@@ -43,7 +44,8 @@ def score_rows(scorer: Scorer, rows: Sequence[InputRow]) -> list[dict[str, Any]]
             results[i] = error_result(row.id, row.role, row.error, scorer.version)
         else:
             todo.append(i)
-    items = [{"id": rows[i].id, "text": rows[i].text, "role": rows[i].role} for i in todo]
+    items = [{"id": rows[i].id, "text": rows[i].text, "role": rows[i].role,
+              "school": school if rows[i].school in (None, "") else rows[i].school} for i in todo]
     try:
         scored = scorer.score_many(items)
     except Exception as exc:  # one bad draft must not sink its chunk: score one by one
@@ -63,9 +65,10 @@ def _score_one(scorer: Scorer, row: InputRow, item: dict[str, Any]) -> dict[str,
         return error_result(row.id, row.role, INTERNAL_ERROR, scorer.version)
 
 
-def score_chunk(scorer: Scorer, rows: Sequence[InputRow], out_format: str) -> ChunkOutput:
+def score_chunk(scorer: Scorer, rows: Sequence[InputRow], out_format: str, school: str | None = None
+                ) -> ChunkOutput:
     cpu0 = time.process_time()
-    results = score_rows(scorer, rows)
+    results = score_rows(scorer, rows, school)
     summary = Summary()
     for row, result in zip(rows, results, strict=True):
         summary.add_result(row.number, result)

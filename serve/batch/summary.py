@@ -7,6 +7,11 @@ state is plain JSON so that it can sit in the resume sidecar.
 
 Top rows carry evidence for the coordinator's report with personal data replaced by its
 placeholder ([TELEFOONNUMMER]); nothing here is ever logged.
+
+Escalations (results with `escalate`: a care signal, or a serious threat or sexual message at
+level hoog) are counted, and the first ESCALATION_LIST_ROWS of them are kept in input order as a
+work list for the coordinator (row, id, role, level, labels and the redacted text only).
+The terminal summary shows that list without any text; the HTML report shows the redacted text.
 """
 
 from __future__ import annotations
@@ -14,17 +19,30 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from corpus.settings import (
+    BATCH_MAX_ERROR_KINDS,
+    BATCH_SCORE_BINS,
+    BATCH_TOP_EVIDENCE,
+    BATCH_TOP_EXCERPT_CHARS,
+    BATCH_TOP_ROWS,
+)
 from corpus.vocabulary import LABELS, LEVELS, PII_PLACEHOLDER, PII_TYPES
-from serve.batch.limits import MAX_ERROR_KINDS, SCORE_BINS, TOP_EVIDENCE, TOP_EXCERPT_CHARS, TOP_ROWS
 
 LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
 OTHER_ERRORS = "overig (other)"
+# the coordinator's work list: at most this many escalated rows (all of them: --escalations FILE)
+ESCALATION_LIST_ROWS = 500
+ESCALATION_EXCERPT_CHARS = 1_000
+# the terminal shows at most this many of them
+ESCALATION_PRINT_ROWS = 50
 
 
 def error_kind(message: str) -> str:
     """The kind of an error, without values from the row (a bad role may hold draft text)."""
     if message.startswith("Onbekende rol"):
         return "Onbekende rol. (Unknown role.)"
+    if message.startswith("Onbekende school"):
+        return "Onbekende school. (Unknown school.)"
     return message[:160]
 
 
@@ -54,7 +72,7 @@ def _evidence(result: dict[str, Any], flagged: list[str]) -> list[dict[str, str]
         seen.add(key)
         out.append({"label": f["label"], "type": str(f.get("type")), "quote": quote,
                     "explanation": str(f.get("explanation", ""))})
-        if len(out) >= TOP_EVIDENCE:
+        if len(out) >= BATCH_TOP_EVIDENCE:
             break
     return out
 
@@ -67,7 +85,18 @@ def top_row(number: int, result: dict[str, Any]) -> dict[str, Any]:
         "risk": float(result["risk"]), "labels": flagged,
         "articles": [a["id"] for a in result.get("articles") or []],
         "evidence": _evidence(result, flagged),
-        "excerpt": (result.get("redacted_text") or "")[:TOP_EXCERPT_CHARS],
+        "excerpt": (result.get("redacted_text") or "")[:BATCH_TOP_EXCERPT_CHARS],
+    }
+
+
+def escalation_row(number: int, result: dict[str, Any]) -> dict[str, Any]:
+    """One line of the coordinator's escalation list: never the raw text, only the redacted one."""
+    labels = result.get("labels") or {}
+    return {
+        "row": number, "id": result.get("id"), "role": result.get("role"), "level": result.get("level"),
+        "risk": float(result["risk"]) if result.get("risk") is not None else None,
+        "labels": [lab for lab in LABELS if (labels.get(lab) or {}).get("flagged")],
+        "excerpt": (result.get("redacted_text") or "")[:ESCALATION_EXCERPT_CHARS],
     }
 
 
@@ -81,11 +110,14 @@ class Summary:
         self.roles: Counter[str] = Counter()
         self.labels: Counter[str] = Counter()
         self.label_levels: dict[str, Counter[str]] = {lab: Counter() for lab in LABELS}
-        self.score_hist: dict[str, list[int]] = {lab: [0] * SCORE_BINS for lab in LABELS}
+        self.score_hist: dict[str, list[int]] = {lab: [0] * BATCH_SCORE_BINS for lab in LABELS}
         self.articles: Counter[str] = Counter()
         self.error_kinds: Counter[str] = Counter()
         self.model_versions: Counter[str] = Counter()
         self.top: list[dict[str, Any]] = []
+        self.escalations = 0
+        self.escalation_labels: Counter[str] = Counter()  # flagged labels of escalated rows
+        self.escalated: list[dict[str, Any]] = []          # the first ESCALATION_LIST_ROWS, in input order
 
     # ---- adding ------------------------------------------------------------------------------
     def add_result(self, number: int, result: dict[str, Any]) -> None:
@@ -104,26 +136,32 @@ class Summary:
             entry = labels.get(lab)
             if not entry:
                 continue
-            b = min(SCORE_BINS - 1, max(0, int(float(entry["score"]) * SCORE_BINS)))
+            b = min(BATCH_SCORE_BINS - 1, max(0, int(float(entry["score"]) * BATCH_SCORE_BINS)))
             self.score_hist[lab][b] += 1
             if entry["flagged"]:
                 self.labels[lab] += 1
                 self.label_levels[lab][level] += 1
         for art in result.get("articles") or []:
             self.articles[art["id"]] += 1
+        if result.get("escalate") is True:
+            entry = escalation_row(number, result)
+            self.escalations += 1
+            self.escalation_labels.update(entry["labels"])
+            if len(self.escalated) < ESCALATION_LIST_ROWS:
+                self.escalated.append(entry)
         if level != "geen" and result.get("risk") is not None:
             self.top.append(top_row(number, result))
-            if len(self.top) > 2 * TOP_ROWS:
+            if len(self.top) > 2 * BATCH_TOP_ROWS:
                 self._trim()
 
     def _count_error(self, kind: str, n: int) -> None:
-        if kind not in self.error_kinds and len(self.error_kinds) >= MAX_ERROR_KINDS:
+        if kind not in self.error_kinds and len(self.error_kinds) >= BATCH_MAX_ERROR_KINDS:
             kind = OTHER_ERRORS
         self.error_kinds[kind] += n
 
     def _trim(self) -> None:
         self.top.sort(key=_top_key)
-        del self.top[TOP_ROWS:]
+        del self.top[BATCH_TOP_ROWS:]
 
     def merge(self, other: Summary) -> None:
         self.rows += other.rows
@@ -141,6 +179,9 @@ class Summary:
         self.model_versions.update(other.model_versions)
         self.top.extend(other.top)
         self._trim()
+        self.escalations += other.escalations
+        self.escalation_labels.update(other.escalation_labels)
+        self.escalated.extend(other.escalated[: max(0, ESCALATION_LIST_ROWS - len(self.escalated))])
 
     # ---- reading -------------------------------------------------------------------------------
     @property
@@ -162,7 +203,8 @@ class Summary:
             "labels": dict(self.labels), "label_levels": {k: dict(v) for k, v in self.label_levels.items()},
             "score_hist": self.score_hist, "articles": dict(self.articles),
             "error_kinds": dict(self.error_kinds), "model_versions": dict(self.model_versions),
-            "top": self.top,
+            "top": self.top, "escalations": self.escalations,
+            "escalation_labels": dict(self.escalation_labels), "escalated": self.escalated,
         }
 
     @classmethod
@@ -176,21 +218,46 @@ class Summary:
         for lab in LABELS:
             s.label_levels[lab] = Counter(state["label_levels"].get(lab, {}))
             hist = state["score_hist"].get(lab)
-            if hist and len(hist) == SCORE_BINS:
+            if hist and len(hist) == BATCH_SCORE_BINS:
                 s.score_hist[lab] = [int(x) for x in hist]
         s.articles = Counter(state["articles"])
         s.error_kinds = Counter(state["error_kinds"])
         s.model_versions = Counter(state.get("model_versions", {}))
         s.top = list(state["top"])
+        s.escalations = int(state.get("escalations", 0))
+        s.escalation_labels = Counter(state.get("escalation_labels", {}))
+        s.escalated = list(state.get("escalated", []))
         return s
 
 
+def _escalation_lines(summary: Summary, label_name: Any) -> list[str]:
+    """The escalations first: how many, and which rows (id, role, level, labels; never text)."""
+    if not summary.escalations:
+        return ["Escalaties: 0 (geen zorgsignalen of ernstige bedreigingen)"]
+    lines = [f"ESCALATIES: {summary.escalations} bericht(en) vragen actie van iemand anders dan de schrijver "
+             "(zorgsignaal, of bedreiging/seksueel op niveau hoog). Eerst afhandelen:"]
+    by_label = ", ".join(f"{label_name(lab)} {summary.escalation_labels[lab]}" for lab in LABELS
+                         if summary.escalation_labels.get(lab))
+    if by_label:
+        lines.append(f"  per label: {by_label}")
+    for entry in summary.escalated[:ESCALATION_PRINT_ROWS]:
+        labels = ", ".join(entry["labels"]) or "-"
+        lines.append(f"  rij {entry['row']:>6}  id {str(entry['id'])[:40]:<12}  rol {entry['role']!s:<10}  "
+                     f"niveau {entry['level']!s:<6}  labels: {labels}")
+    rest = summary.escalations - min(len(summary.escalated), ESCALATION_PRINT_ROWS)
+    if rest > 0:
+        lines.append(f"  ... en nog {rest}: alle escalaties staan in --escalations BESTAND"
+                     + (" en in het rapport" if summary.escalations <= ESCALATION_LIST_ROWS else ""))
+    lines.append("  (de tekst staat niet hier: zie het rapport (--report) of --escalations)")
+    return lines
+
+
 def render_text(summary: Summary, elapsed: float | None = None, new_rows: int | None = None) -> str:
-    """The end-of-run summary for the terminal: counts only, never draft text."""
+    """The end-of-run summary for the terminal: escalations first, then counts; never draft text."""
     from corpus.protocol import get_protocol
 
     protocol = get_protocol()
-    lines = []
+    lines = _escalation_lines(summary, protocol.label_name)
     head = f"Rijen: {summary.rows}   gescoord: {summary.scored}   fouten: {summary.errors}"
     if elapsed is not None and new_rows is not None:
         rate = new_rows / elapsed if elapsed > 0 else 0.0

@@ -16,12 +16,17 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from corpus.vocabulary import LABELS
+from model.result import LabelScore, ScoreResult
 from serve.batch.summary import Summary
 
 log = logging.getLogger("postwacht.batch")
@@ -31,11 +36,6 @@ _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 SIDECAR_SUFFIX = ".progress.json"
 SIDECAR_VERSION = 1
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "id", "role", "risk", "level", "error",
-    *[f"{lab}_{part}" for lab in LABELS for part in ("score", "flagged")],
-    "articles", "consequences", "advice", "redacted_text", "model_version", "findings",
-)
 # Cells a spreadsheet would run as a formula (CSV injection): drafts are untrusted input.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -89,27 +89,117 @@ def _safe_cell(value: Any) -> str:
     return text
 
 
-def flatten(result: dict[str, Any]) -> list[str]:
-    """One CSV row for a result: scores and flags per label, ids joined by ';'."""
-    labels = result.get("labels") or {}
-    row = [_safe_cell(result.get("id")), _safe_cell(result.get("role")),
-           "" if result.get("risk") is None else repr(float(result["risk"])),
-           result.get("level") or "", _safe_cell(result.get("error"))]
-    for lab in LABELS:
-        entry = labels.get(lab)
-        if entry is None:
-            row += ["", ""]
+# ---- CSV columns, derived from the result type ----------------------------------------------
+# Each declared field of model.result.ScoreResult becomes columns by its type, in the type's order:
+# the per-label mapping one `<label>_<part>` column per label and LabelScore field (score, flagged),
+# a flag 1/0, a number as is, a list of models with an id their ids joined by ';', a list of
+# strings joined by ' | ', any other list as JSON, anything else as text. Extra fields of a result
+# are not flattened (the JSONL output keeps them).
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    field: str
+    kind: str  # label, flag, number, ids, joined, json, text
+    part: str = ""
+    label: str = ""
+
+
+def _bare(annotation: Any) -> Any:
+    """X for X | None."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def _kind(annotation: Any) -> str:
+    bare = _bare(annotation)
+    origin, args = typing.get_origin(bare), typing.get_args(bare)
+    if origin is dict:
+        return "label"
+    if origin is list:
+        item = args[0] if args else Any
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "ids" if "id" in item.model_fields else "json"
+        return "joined" if item is str else "json"
+    if bare is bool:
+        return "flag"
+    if bare in (float, int):
+        return "number"
+    return "text"
+
+
+def _csv_columns() -> tuple[_Column, ...]:
+    out: list[_Column] = []
+    for name, info in ScoreResult.model_fields.items():
+        kind = _kind(info.annotation)
+        if kind == "label":
+            out += [_Column(f"{lab}_{part}", name, "label", part, lab)
+                    for lab in LABELS for part in LabelScore.model_fields]
         else:
-            row += [repr(float(entry["score"])), "1" if entry["flagged"] else "0"]
-    row += [
-        ";".join(a["id"] for a in result.get("articles") or []),
-        ";".join(c["id"] for c in result.get("consequences") or []),
-        " | ".join(result.get("advice") or []),
-        _safe_cell(result.get("redacted_text")),
-        result.get("model_version") or "",
-        json.dumps(result.get("findings") or [], ensure_ascii=False, default=_json_default),
-    ]
+            out.append(_Column(name, name, kind))
+    return tuple(out)
+
+
+_COLUMNS = _csv_columns()
+CSV_COLUMNS: tuple[str, ...] = tuple(c.name for c in _COLUMNS)
+_DEFAULTS = {name: (None if info.is_required() else info.get_default())
+             for name, info in ScoreResult.model_fields.items()}
+
+
+def _flag(value: Any) -> str:
+    return "" if value is None else ("1" if value else "0")
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    return repr(float(value)) if isinstance(value, float) or hasattr(value, "item") else str(value)
+
+
+def _cell(col: _Column, value: Any) -> str:
+    if col.kind == "label":
+        entry = (value or {}).get(col.label)
+        part = None if entry is None else entry.get(col.part)
+        return _flag(part) if isinstance(part, bool) else _number(part)
+    if col.kind == "flag":
+        return _flag(value)
+    if col.kind == "number":
+        return _number(value)
+    if col.kind == "ids":
+        return _safe_cell(";".join(str(a["id"]) for a in value or []))
+    if col.kind == "joined":
+        return _safe_cell(" | ".join(value or []))
+    if col.kind == "json":
+        return json.dumps(value or [], ensure_ascii=False, default=_json_default)
+    return _safe_cell(value)
+
+
+def flatten(result: dict[str, Any]) -> list[str]:
+    """One CSV row for a result, in CSV_COLUMNS order. A field the result lacks counts with the
+    type's default, except on an error row (no scores: empty)."""
+    failed = bool(result.get("error"))
+    row = []
+    for col in _COLUMNS:
+        value = result[col.field] if col.field in result else (None if failed else _DEFAULTS[col.field])
+        row.append(_cell(col, value))
     return row
+
+
+_READERS: dict[str, Callable[[str], Any]] = {
+    "flag": lambda v: None if v == "" else v == "1",
+    "number": lambda v: float(v) if v else None,
+    "ids": lambda v: [{"id": a} for a in v.split(";") if a],
+    "joined": lambda v: [a for a in v.split(" | ") if a],
+    "text": lambda v: v or None,
+}
+
+
+def _json_cell(value: str) -> Any:
+    try:
+        return json.loads(value or "[]")
+    except ValueError:
+        return []
 
 
 def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
@@ -134,22 +224,22 @@ def encode_results(results: Sequence[dict[str, Any]], fmt: str) -> bytes:
 
 def unflatten(row: dict[str, str]) -> dict[str, Any]:
     """A result (enough of it for the summary) from a flattened CSV row."""
-    labels = None
-    if row.get("level"):
-        labels = {lab: {"score": float(row[f"{lab}_score"] or 0), "flagged": row[f"{lab}_flagged"] == "1"}
-                  for lab in LABELS}
-    articles = [{"id": a} for a in (row.get("articles") or "").split(";") if a]
-    try:
-        findings = json.loads(row.get("findings") or "[]")
-    except ValueError:
-        findings = []
-    return {
-        "id": row.get("id"), "role": row.get("role") or None,
-        "risk": float(row["risk"]) if row.get("risk") else None, "level": row.get("level") or None,
-        "labels": labels, "findings": findings, "articles": articles,
-        "redacted_text": row.get("redacted_text") or None, "model_version": row.get("model_version"),
-        "error": row.get("error") or None,
-    }
+    out: dict[str, Any] = {}
+    scored = bool(row.get("level"))
+    for col in _COLUMNS:
+        value = row.get(col.name) or ""
+        if col.kind == "label":
+            if scored:
+                entry = out.setdefault(col.field, {}).setdefault(col.label, {})
+                entry[col.part] = value == "1" if col.part == "flagged" else float(value or 0)
+            else:
+                out[col.field] = None
+        elif col.kind == "json":
+            out[col.field] = _json_cell(value)
+        else:
+            out[col.field] = _READERS[col.kind](value)
+    out["id"] = row.get("id")
+    return out
 
 
 # ---- durable output with a resume sidecar ------------------------------------------------
@@ -263,6 +353,9 @@ def _resume_point(path: Path, fmt: str, meta: dict[str, Any]) -> ResumePoint | N
         if state.get("model_version") != meta.get("model_version"):
             raise OutputError(f"de vorige run gebruikte model {state.get('model_version')}, nu is "
                               f"{meta.get('model_version')} actief; start zonder --resume")
+        if state.get("school") != meta.get("school"):
+            raise OutputError(f"de vorige run gebruikte school {state.get('school') or '(standaard)'}, nu "
+                              f"{meta.get('school') or '(standaard)'}; start zonder --resume")
         if 0 <= state["bytes"] <= size:
             return ResumePoint(int(state["rows"]), int(state["bytes"]),
                                Summary.from_state(state["summary"]), "sidecar")
@@ -324,3 +417,57 @@ def _scan_csv(fh: Any) -> Iterator[tuple[dict[str, Any], int]] | None:
             yield unflatten(dict(zip(CSV_COLUMNS, rec.fields, strict=True))), rec.end_bytes
 
     return results()
+
+
+# ---- --escalations FILE: the escalated rows on their own -------------------------------------
+_ESCALATE_JSON = b'"escalate": true'
+
+
+def check_escalations_format(output_format: str, escalations_format: str) -> None:
+    """A CSV output holds flattened results: a JSONL escalations file cannot be rebuilt from it exactly."""
+    if output_format == "csv" and escalations_format == "jsonl":
+        raise OutputError("--escalations .jsonl kan niet bij een .csv-uitvoer; kies .csv voor de escalaties "
+                          "(or use a .jsonl output)")
+
+
+def write_escalations(output: Path, output_format: str, path: Path, fmt: str) -> int:
+    """Copy the rows of the finished output whose result escalates to `path` (jsonl or csv), in
+    input order, one row per escalated input row; returns how many. Written to a temporary file
+    first, so `path` is either complete or absent."""
+    check_escalations_format(output_format, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with output.open("rb") as src, tmp.open("wb") as dst:
+        if output_format == "jsonl":
+            if fmt == "csv":
+                dst.write(csv_header())
+            for line in src:
+                if _ESCALATE_JSON not in line:  # cheap test first: most rows do not escalate
+                    continue
+                try:
+                    result = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(result, dict) or result.get("escalate") is not True:
+                    continue
+                dst.write(line if fmt == "jsonl" else encode_csv([result]))
+                count += 1
+        else:
+            csv.field_size_limit(max(csv.field_size_limit(), 64 << 20))  # a finding list can be long
+            text = io.TextIOWrapper(src, encoding="utf-8-sig", errors="replace", newline="")
+            reader = csv.reader(text)
+            header = next(reader, None)
+            if header is None or tuple(header) != CSV_COLUMNS:
+                raise OutputError(f"{output.name} heeft niet de kolommen van een batchuitvoer")
+            at = CSV_COLUMNS.index("escalate")
+            dst.write(csv_header())
+            for fields in reader:
+                if len(fields) == len(CSV_COLUMNS) and fields[at] == "1":
+                    dst.write(_csv_bytes([fields]))
+                    count += 1
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return count
