@@ -168,6 +168,10 @@ def evidence_mask(feature_names: Sequence[str], label: str) -> np.ndarray:
 
 def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int,
               mask: np.ndarray | None = None, sample_weight: np.ndarray | None = None) -> LabelModel:
+    if np.unique(y).size < 2:
+        # a label with no positive (or no negative) training row: a constant model, never flagged
+        # when there are no positives (a small or heavily reviewed training set)
+        return LabelModel(coef=np.zeros(X.shape[1]), intercept=-10.0 if not np.any(y) else 10.0)
     if mask is not None:
         X = sparse.csr_matrix(X @ sparse.diags(mask))
     clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000,
