@@ -111,3 +111,29 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# ---- browser tests: Debian's Chromium driven by Playwright ----------------------------------------
+CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def require_browser() -> Any:
+    """Playwright's sync API, or skip the calling test module when Chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; see .ci/setup-system.sh)",
+                    allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+
+
+@contextmanager
+def chromium_browser(sync_api: Any) -> Iterator[Any]:
+    """A headless Chromium for the length of the block."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -4,25 +4,26 @@ Screenshots go to test-artifacts/: page.png (after the review), page-result.png,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from serve_support import bearer, live_server, make_app, new_token, sqlite_url
+from serve_support import (
+    ARTIFACTS,
+    bearer,
+    chromium_browser,
+    live_server,
+    make_app,
+    new_token,
+    require_browser,
+    sqlite_url,
+)
 
 from corpus.vocabulary import LABELS
 
-CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DRAFT = "Kijk hoe dik Romy is 😂 ze is echt een kankerlijer, bel haar moeder op 06-12345678"
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; see .ci/setup-system.sh)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+sync_api = require_browser()
 
 
 
@@ -36,10 +37,8 @@ def server(scorer, tmp_path_factory) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -9,28 +9,29 @@ Screenshots: test-artifacts/page-escalation.png, report-escalations.png, page-qu
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serve_support import live_server, make_app, new_token, sqlite_url
+from serve_support import (
+    ARTIFACTS,
+    chromium_browser,
+    live_server,
+    make_app,
+    new_token,
+    require_browser,
+    sqlite_url,
+)
 
 from serve.batch.runner import BatchConfig, run_batch
 from serve.store.database import Database
 from serve.store.queue import import_results
 
-CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ESCALATING = "ik wacht je morgen op na school en dan maak ik je af"
 HARMLESS = "Morgen is de sportdag, neem je gymtas mee!"
 HEADINGS = ("Meld dit bij de directie", "Zorgsignaal: vertel het iemand")
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; see .ci/setup-system.sh)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+sync_api = require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +53,8 @@ def server(scorer, tmp_path_factory) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture()

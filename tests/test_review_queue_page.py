@@ -3,31 +3,33 @@ labels, Enter saves and moves on, j/k move, s skips. Screenshot: test-artifacts/
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from serve_support import bearer, live_server, make_app, new_token, sqlite_url
+from serve_support import (
+    ARTIFACTS,
+    bearer,
+    chromium_browser,
+    live_server,
+    make_app,
+    new_token,
+    require_browser,
+    sqlite_url,
+)
 
 from corpus.vocabulary import LABELS
 from serve.store.database import Database
 from serve.store.queue import import_results
 
-CHROMIUM = Path(os.environ.get("POSTWACHT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 MESSAGES = [
     {"id": "q-1", "text": "hoi vlorpknaak, ga weg", "role": "leerling"},
     {"id": "q-2", "text": "Tot morgen bij de musical!", "role": "ouder"},
     {"id": "q-3", "text": "die juf is echt dom", "role": "leerling"},
 ]
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; see .ci/setup-system.sh)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+sync_api = require_browser()
 
 
 
@@ -49,8 +51,7 @@ def server(scorer, tmp_path) -> Iterator[tuple[str, str]]:
 def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):
     base, db_url = server
     _, token = new_token(db_url, name="meester Bas")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser(sync_api) as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 1000}, locale="nl-NL")
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -90,7 +91,6 @@ def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):
         page.wait_for_selector("#queue-status:has-text('Overgeslagen')")
         assert page.inner_text("#queue-text") == queue[2]["text"]
         assert "1 open · 1 beoordeeld · 1 overgeslagen" in page.inner_text("#queue-count")
-        browser.close()
     assert errors == []
 
     reviews = httpx.get(f"{base}/v1/reviews", headers=bearer(token)).json()
