@@ -1,5 +1,9 @@
 """`postwacht serve [--host 127.0.0.1] [--port 8000]`: the page and the HTTP API (one worker).
 
+The port (--port, else POSTWACHT_PORT, else 8000) is bound first, before the protocol check and
+the model: a taken port fails at once with a Dutch message, and the URL is printed only once the
+service listens on it.
+
 Refuses to start when a school's protocol file cannot be used (POSTWACHT_PROTOCOL,
 POSTWACHT_PROTOCOL_DIR): every problem is printed and the exit status is 1, before anything binds.
 Trains a model first when none is active (the README's run command on a fresh machine).
@@ -9,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def _service_logging(verbose: bool) -> None:
@@ -37,45 +44,92 @@ def check_protocols() -> bool:
     return True
 
 
+def _announcing_server(config: Any, announce: Callable[[], None]) -> Any:
+    """uvicorn's Server that calls `announce` once it listens (never before the bind succeeded)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                announce()
+
+    return AnnouncingServer(config)
+
+
+def serve_on(app: Any, sock: socket.socket, announce: Callable[[], None]) -> None:
+    """Run the app on an already bound socket; `announce` runs once the socket listens."""
+    import uvicorn
+
+    # One worker: the model is loaded once; our own middleware writes the access log (no bodies).
+    # Keep-alive longer than common clients' idle expiry (httpx: 5 s), so a reused connection is not
+    # closed under the client's feet.
+    config = uvicorn.Config(app, workers=1, access_log=False, log_config=None, server_header=False,
+                            timeout_keep_alive=15)
+    _announcing_server(config, announce).run(sockets=[sock])
+
+
 def run(args: argparse.Namespace) -> int:
     from model.artifacts import ArtifactError
+    from postwacht.port import PortError, bind_socket, default_port, display_url
     from serve.config import ConfigError, Settings
     from training.ensure import ensure_active_model
 
+    try:
+        port = args.port if args.port is not None else default_port()
+    except PortError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
     try:
         settings = Settings.from_env(host=args.host)
     except ConfigError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
     _service_logging(getattr(args, "verbose", False))
-    if not check_protocols():
-        return 1
+    # The port first: a taken port is reported at once, not after the model has been trained.
     try:
-        version = ensure_active_model()
-    except ArtifactError as exc:
+        sock = bind_socket(args.host, port)
+    except PortError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 1
+    with sock:
+        if not check_protocols():
+            return 1
+        try:
+            version = ensure_active_model()
+        except ArtifactError as exc:
+            print(f"FOUT: {exc}", file=sys.stderr)
+            return 1
 
-    import uvicorn
+        from serve.http.app import create_app
 
-    from serve.http.app import create_app
+        app = create_app(settings)
 
-    app = create_app(settings)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Postwacht: http://{shown}:{args.port}/  (API-documentatie: /docs, model {version})", flush=True)
-    if settings.require_token_for_scoring:
-        print("Scoren vraagt een reviewertoken (POSTWACHT_REQUIRE_TOKEN_FOR_SCORING of een publiek adres).",
-              flush=True)
-    # One worker: the model is loaded once; our own middleware writes the access log (no bodies).
-    # Keep-alive longer than common clients' idle expiry (httpx: 5 s), so a reused connection is not
-    # closed under the client's feet.
-    uvicorn.run(app, host=args.host, port=args.port, workers=1, access_log=False, log_config=None,
-                server_header=False, timeout_keep_alive=15)
+        def announce() -> None:
+            print(f"Postwacht: {display_url(args.host, port)}  (API-documentatie: /docs, model {version})",
+                  flush=True)
+            if settings.require_token_for_scoring:
+                print("Scoren vraagt een reviewertoken (POSTWACHT_REQUIRE_TOKEN_FOR_SCORING of een publiek "
+                      "adres).", flush=True)
+
+        serve_on(app, sock, announce)
     return 0
 
 
+def _port_arg(value: str) -> int:
+    from postwacht.port import PortError, parse_port
+
+    try:
+        return parse_port(value)
+    except PortError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="serve the staff page and the HTTP API (trains a model on first run)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p = sub.add_parser("serve", help="de pagina en de HTTP-API aanbieden; traint bij de eerste keer een model "
+                                     "(serve the staff page and the HTTP API; trains a model on first run)")
+    p.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (address to listen on), "
+                                                        "standaard (default) 127.0.0.1")
+    p.add_argument("--port", type=_port_arg, default=None,
+                   help="poort (port), standaard (default) POSTWACHT_PORT of 8000")
     p.set_defaults(func=run)
