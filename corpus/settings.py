@@ -78,10 +78,11 @@ MAX_CHARS_HTTP_BATCH_ITEM = MAX_TEXT_CHARS
 MAX_CHARS_CLI = 100_000
 
 # HTTP request bodies (bytes). One draft of MAX_CHARS_HTTP characters is at most 6 bytes a
-# character in JSON (\uXXXX), 60 KB; a batch of MAX_BATCH_ITEMS such drafts of mostly-ASCII text
-# fits in 48 MB. Larger bodies are refused with 413 before they are read.
+# character in JSON (\uXXXX), 60 KB; a batch holds at most MAX_CHARS_HTTP_BATCH_TOTAL characters
+# (below), 3 MB in the worst case, plus ids and roles: 8 MB. Larger bodies are refused with 413
+# before they are read.
 HTTP_MAX_BODY_BYTES = 1 << 20
-HTTP_MAX_BATCH_BODY_BYTES = 48 << 20
+HTTP_MAX_BATCH_BODY_BYTES = 8 << 20
 # The service's scoring thread: drafts that arrive together are scored together, up to this many
 # (about half the cost per draft of one by one); a batch request goes in chunks of this many, so
 # single drafts that arrive meanwhile wait for one chunk at most.
@@ -122,3 +123,74 @@ BATCH_TOP_EXCERPT_CHARS = 400
 BATCH_TOP_EVIDENCE = 10
 BATCH_SCORE_BINS = 10
 BATCH_MAX_ERROR_KINDS = 50
+
+
+# ---- learning loop: review weight, statistical gate, stable thresholds, reviewed-case memory -------
+# (training/retrain.py, training/gate.py, serve/store/review_memory.py; issue 12)
+
+# A reviewed case weighs this many written corpus rows when a retrained candidate is fitted (a
+# reviewer's correction is the best evidence we have; `postwacht retrain --review-weight`).
+RETRAIN_REVIEW_WEIGHT = 8.0
+# The newest reviewed cases are held back as a frozen set only when at least this many would be held
+# back; a smaller held-back set is shown in the report but does not gate (three cases tell nothing).
+# With the default share (RETRAIN_HOLDOUT_SHARE) and fewer cases than that, nothing is held back and
+# every reviewed case is trained on.
+RETRAIN_MIN_FROZEN_REVIEWED = 30
+# The gate refuses a drop only when it is larger than the tolerance (RETRAIN_MAX_*_DROP) AND unlikely
+# to be noise: a one-sided paired test on the same cases (McNemar's exact test on the label's
+# positives for recall; a paired bootstrap for macro-F1) at this significance level.
+RETRAIN_GATE_ALPHA = 0.05
+# Labels with fewer positives than this in a frozen set are judged together on pooled (micro) figures.
+RETRAIN_GATE_MIN_POSITIVES = 20
+# Paired bootstrap: resamples of the cases (seeded with RANDOM_SEED, so deterministic).
+RETRAIN_GATE_BOOTSTRAP = 2000
+# On retrain a label keeps the active model's threshold unless the newly tuned one is better by more
+# than this on the cross-validated threshold criterion (mean F-beta over the dev folds).
+RETRAIN_THRESHOLD_KEEP_MARGIN = 0.02
+# `postwacht retrain --if-new N` without N: retrain once this many reviews are new.
+RETRAIN_IF_NEW_DEFAULT = 10
+# Reviewed-case memory at scoring time: a draft that is the same normalised text as a reviewed case,
+# or a near-duplicate of it (character 5-gram Jaccard, corpus/neardup.py) at least this similar, is
+# answered with the reviewer's labels. Stricter than corpus grouping (0.6): "ik maak je af in
+# fortnite" must not answer for "ik maak je af".
+REVIEW_MEMORY_MIN_SIMILARITY = 0.8
+# The service re-reads the reviews at most this often (seconds) to see reviews stored by another
+# process; a review stored through this process refreshes the memory at once.
+REVIEW_MEMORY_CHECK_SECONDS = 10.0
+
+
+# ---- HTTP service: batch lane, busy answers, ids, failed-token limit -----------------------------
+# (serve/http/scoring.py, serve/http/routes/score.py, serve/http/auth.py; issue 13)
+
+# POST /v1/score/batch: all items together may hold at most this many characters of text (413 above
+# it, for the whole request). About 50 s of the scoring thread; larger sets go to `postwacht batch`.
+MAX_CHARS_HTTP_BATCH_TOTAL = 500_000
+# The scoring thread serves two queues: single drafts (the page, /v1/score) always go first; a batch
+# request is scored in slices of at most this many items and characters, and the thread serves the
+# single drafts waiting between two slices, so a single draft waits for one slice at most (about a
+# second for the longest one), never behind the rest of a batch. A draft longer than the slice's
+# characters is a slice of its own.
+SERVICE_BATCH_SLICE_ITEMS = 16
+SERVICE_BATCH_SLICE_CHARS = 10_000
+# At most this many batch requests are scored at once; another one gets 429 with Retry-After.
+SERVICE_MAX_BATCH_REQUESTS = 1
+# At most this many single drafts may wait for the scoring thread; one more gets 429 with Retry-After.
+SERVICE_MAX_WAITING_DRAFTS = 256
+# Retry-After of a 429 from the scoring queues: the estimated wait, within these bounds (seconds).
+SERVICE_RETRY_AFTER_MIN_SECONDS = 1
+SERVICE_RETRY_AFTER_MAX_SECONDS = 60
+# Wrong or revoked tokens (reviewer or admin) per client (its address as uvicorn sees it, after the
+# reverse proxy's X-Forwarded-For from a trusted proxy): this many in a burst, refilled at this many
+# per second; past that every token of that client gets 429 with Retry-After until the bucket refills.
+AUTH_FAILURE_BURST = 5
+AUTH_FAILURES_PER_SECOND = 2.0
+# Clients tracked by that limit at once (the oldest are forgotten first).
+AUTH_FAILURE_MAX_CLIENTS = 10_000
+
+
+# ---- the coordinator's case list (serve/batch/cases.py, serve/batch/report.py; issue 13) -----------
+# The HTML report lists every flagged row up to this many (escalations first, then the highest
+# level and risk); `--flagged FILE` holds all of them. A case in the page is about 1.5 KB of HTML.
+BATCH_REPORT_MAX_CASES = 5_000
+# Redacted text kept per case (characters), in the report and in the --flagged file.
+BATCH_CASE_EXCERPT_CHARS = 1_000

@@ -193,20 +193,29 @@ def calibrate(margins: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV | No
 
 
 def tune_threshold(calibrator: CalibratedClassifierCV | None, margins: np.ndarray, y: np.ndarray,
-                   weights: np.ndarray, grid: np.ndarray, seed: int, folds: int = 5, beta: float = 1.0) -> float:
+                   weights: np.ndarray, grid: np.ndarray, seed: int, folds: int = 5, beta: float = 1.0,
+                   keep: float | None = None, keep_margin: float = 0.0) -> float:
     """The decision threshold with the best F-beta (F1 unless a miss costs more) on held-out data, chosen by
     TunedThresholdClassifierCV: the F1 curve is averaged over stratified folds (a smoothed
     criterion, so one more example does not make the threshold jump), and rows are weighted
-    (a false alarm on real background text counts `weights` times)."""
+    (a false alarm on real background text counts `weights` times).
+
+    `keep` (retraining only; default off): the active model's threshold, returned unless the best
+    threshold's cross-validated score beats its score by more than `keep_margin`."""
     if calibrator is None or y.sum() < folds:
-        return 0.5
+        return 0.5 if keep is None else keep
     X = margins.reshape(-1, 1)
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = make_scorer(fbeta_score, beta=beta, zero_division=0.0).set_score_request(sample_weight=True)
         tuner = TunedThresholdClassifierCV(
             FrozenEstimator(calibrator), scoring=scorer, thresholds=grid,
             cv=StratifiedKFold(folds, shuffle=True, random_state=seed), refit=True,
+            store_cv_results=keep is not None,
         ).fit(X, y, sample_weight=weights)
+    if keep is not None:
+        scores, at = tuner.cv_results_["scores"], tuner.cv_results_["thresholds"]
+        if float(np.max(scores)) - float(scores[int(np.argmin(np.abs(at - keep)))]) <= keep_margin:
+            return round(float(keep), 2)
     return round(float(tuner.best_threshold_), 2)
 
 

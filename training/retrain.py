@@ -1,17 +1,24 @@
 """Retraining from reviewed cases: merge, train a candidate, compare on frozen sets, gate, promote.
 
     postwacht retrain [--reviews reviewed.jsonl] [--holdout 0.2] [--max-macro-drop 0.01] [--max-recall-drop 0.03]
+                      [--review-weight 8] [--if-new N]
 
 1. Reviewed cases come from the review store or from its JSONL export (corpus format,
    `source: "reviewed"`), oldest first. Of reviewed cases that are the same or near-duplicates
    of each other, the newest one wins (the latest verdict).
-2. The newest share (`holdout`) is held back as a frozen set. Every corpus row that is the same
+2. The newest share (`holdout`) is held back as a frozen set, by default only when that makes at
+   least RETRAIN_MIN_FROZEN_REVIEWED cases (fewer tell nothing: then every case is trained on; an
+   explicit share is always held back, but a set smaller than that is shown and does not gate).
+   Every corpus row that is the same
    text as a reviewed case or a near-duplicate of one (corpus/neardup.py) is left out: the
    reviewer's labels win. A reviewed case that replaces a corpus dev or test row takes that
    split, so no near-duplicate of an evaluation row is ever trained on; the others enter as `train`.
 3. A candidate is trained (training/train.py) and written as a complete version, not activated.
+   Reviewed cases weigh `review_weight` corpus rows; each label keeps the active model's threshold
+   unless the newly tuned one is clearly better (RETRAIN_THRESHOLD_KEEP_MARGIN).
 4. Candidate and active model are measured on the same frozen sets: the corpus test split, the
-   functional suite and the held-back reviewed cases; training/gate.py decides.
+   functional suite and the held-back reviewed cases; training/gate.py decides with paired
+   statistics. A refused candidate stays on disk for inspection, with advice on what to review next.
 5. The report goes to models/<candidate>/retrain_report.md (+ retrain.json); a passing
    candidate is activated (the pointer is replaced in one rename), unless the active model
    changed while we trained.
@@ -29,7 +36,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +44,21 @@ import numpy as np
 
 from corpus.dataset import iter_examples, read_jsonl_objects
 from corpus.neardup import group_ids, near_duplicates_across
-from corpus.settings import DATA_DIR, RETRAIN_HOLDOUT_SHARE, models_dir
+from corpus.settings import (
+    DATA_DIR,
+    RETRAIN_HOLDOUT_SHARE,
+    RETRAIN_MIN_FROZEN_REVIEWED,
+    RETRAIN_REVIEW_WEIGHT,
+    RETRAIN_THRESHOLD_KEEP_MARGIN,
+    models_dir,
+)
 from corpus.vocabulary import LABELS, InvalidRoleError, check_role
 from eval.functional import load_cases
 from eval.metrics import label_matrix, multilabel_metrics
 from model.artifacts import ModelBundle, active_version, load_version_dir
 from model.lexicons import lexicon_digest
 from model.pipeline import TextAnalyzer
-from training.gate import GateDecision, GateLimits, decide
+from training.gate import GateDecision, GateLimits, PairedSet, advice, decide, describe_advice
 from training.registry import (
     RETRAIN_FILE,
     RETRAIN_REPORT_FILE,
@@ -187,9 +201,15 @@ class MergePlan:
     overrides: list[Override]
     superseded: list[str]                # reviewed ids replaced by a newer near-duplicate review
 
+    @property
+    def holdout_gates(self) -> bool:
+        """Held-back cases judge the candidate only when there are enough of them to mean something."""
+        return len(self.holdout) >= RETRAIN_MIN_FROZEN_REVIEWED
+
     def counts(self) -> dict[str, Any]:
         by_split = {s: sum(1 for r in self.training if r["split"] == s) for s in ("train", "dev", "test")}
         return {"reviewed_used": len(self.training) + len(self.holdout), "held_back": len(self.holdout),
+                "held_back_gates": self.holdout_gates, "min_frozen_reviewed": RETRAIN_MIN_FROZEN_REVIEWED,
                 "training_by_split": by_split, "superseded": len(self.superseded),
                 "corpus_rows_overridden": len(self.exclude_ids),
                 "labels_changed": sum(1 for o in self.overrides if o.old_labels != o.new_labels)}
@@ -202,10 +222,17 @@ def holdout_size(n: int, share: float) -> int:
     return min(n - 1, max(1, round(n * share)))
 
 
+def default_holdout_size(n: int) -> int:
+    """The default: the newest RETRAIN_HOLDOUT_SHARE, but only once that makes a set that can gate."""
+    size = holdout_size(n, RETRAIN_HOLDOUT_SHARE)
+    return size if size >= RETRAIN_MIN_FROZEN_REVIEWED else 0
+
+
 def merge_reviewed(reviewed: Sequence[dict[str, Any]], corpus_rows: Sequence[dict[str, Any]],
-                   holdout: float = RETRAIN_HOLDOUT_SHARE) -> MergePlan:
-    """Plan how reviewed cases (oldest first) join the corpus; see the module docstring."""
-    if not 0 <= holdout < 1:
+                   holdout: float | None = None) -> MergePlan:
+    """Plan how reviewed cases (oldest first) join the corpus; see the module docstring.
+    `holdout` None: the default (default_holdout_size); a share: exactly that share."""
+    if holdout is not None and not 0 <= holdout < 1:
         raise RetrainError("--holdout moet tussen 0 en 1 liggen (holdout must be in [0, 1))")
     # near-duplicate reviewed cases: the newest verdict wins
     groups = group_ids([r["id"] for r in reviewed], [r["text"] for r in reviewed])
@@ -214,7 +241,7 @@ def merge_reviewed(reviewed: Sequence[dict[str, Any]], corpus_rows: Sequence[dic
         newest[g] = i
     kept = [dict(r) for i, r in enumerate(reviewed) if newest[groups[i]] == i]
     superseded = [r["id"] for i, r in enumerate(reviewed) if newest[groups[i]] != i]
-    n_hold = holdout_size(len(kept), holdout)
+    n_hold = default_holdout_size(len(kept)) if holdout is None else holdout_size(len(kept), holdout)
     held = kept[len(kept) - n_hold:] if n_hold else []
     learn = kept[:len(kept) - n_hold]
 
@@ -310,7 +337,9 @@ class RetrainResult:
 @dataclass
 class RetrainOptions:
     limits: GateLimits = field(default_factory=GateLimits)
-    holdout: float = RETRAIN_HOLDOUT_SHARE
+    holdout: float | None = None             # None: the default (held back only when it can gate)
+    review_weight: float = RETRAIN_REVIEW_WEIGHT
+    keep_margin: float = RETRAIN_THRESHOLD_KEEP_MARGIN  # < 0: always take the newly tuned thresholds
     root: Path | None = None                 # models dir (default: POSTWACHT_MODELS_DIR or models/)
     data_dir: Path | None = None             # base corpus (default: corpus/data)
     functional_path: Path | None = None
@@ -347,7 +376,8 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
         plan = merge_reviewed(reviewed, list(iter_examples(data_dir, include_augmented=True)), options.holdout)
         counts = {"reviewed_loaded": len(reviewed), **plan.counts()}
         log.info("retrain: %s", counts)
-        cand = train(options.config, activate_it=False, root=root, extra_examples=plan.training,
+        config = candidate_config(options, old_bundle)
+        cand = train(config, activate_it=False, root=root, extra_examples=plan.training,
                      data_dir=options.data_dir, exclude_ids=plan.exclude_ids,
                      note=f"retrain from {len(reviewed)} reviewed cases (baseline {baseline})",
                      manifest_extra={"retrain": {"baseline": baseline, **counts,
@@ -362,8 +392,9 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
             "reviewed_train": [r for r in plan.training if r["split"] == "train"],  # seen: reported only
         }
         outcomes = compare_models(old_bundle, new_bundle, sets)
-        decision = decide({s: outcomes[s].old_metrics for s in FROZEN_SETS},
-                          {s: outcomes[s].new_metrics for s in FROZEN_SETS}, options.limits)
+        not_gating = [] if plan.holdout_gates else ["reviewed"]
+        decision = decide({s: PairedSet(outcomes[s].y_true, outcomes[s].old_pred, outcomes[s].new_pred)
+                           for s in FROZEN_SETS}, options.limits, not_gating=not_gating)
         refusal = decision.reasons()
         promoted = False
         stage("decide")
@@ -375,9 +406,11 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
             else:
                 activate(cand.version, root)
                 promoted = True
+        next_steps = [describe_advice(a) for a in advice(decision)] if not decision.promote else []
         data = {
             "candidate": cand.version, "baseline": baseline, "promoted": promoted, "refusal": refusal,
-            "source": options.source, "counts": counts,
+            "advice": next_steps, "source": options.source, "counts": counts,
+            "review_weight": options.review_weight, "threshold_keep_margin": options.keep_margin,
             "overrides": [asdict(o) for o in plan.overrides], "superseded": plan.superseded,
             "gate": decision.to_dict(),
             "sizes": {"baseline": {k: old_bundle.manifest.get(k) for k in ("n_train", "n_dev", "n_test")},
@@ -387,6 +420,8 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
             "set_sizes": {s: len(rows) for s, rows in sets.items()},
             "cases": {"reviewed": case_changes(outcomes["reviewed"]),
                       "reviewed_train": case_changes(outcomes["reviewed_train"])},
+            # every reviewed id this run saw (ids only): `postwacht retrain --if-new` counts the others
+            "reviewed_ids": sorted({str(r["id"]) for r in reviewed}),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         # The verdict is written after the switch: a crash in between leaves a promoted candidate
@@ -397,3 +432,39 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
         return RetrainResult(candidate=cand.version, baseline=baseline, promoted=promoted, decision=decision,
                              report_path=report_path, summary=summary, refusal=refusal, data=data)
 
+
+def candidate_config(options: RetrainOptions, baseline: ModelBundle) -> TrainConfig:
+    """The training configuration of a candidate: the options' (or the default) with reviewed cases
+    weighted `review_weight` and the active model's thresholds to keep unless clearly beaten."""
+    config = replace(options.config) if options.config else TrainConfig()
+    config.source_weights = {**config.source_weights, "reviewed": options.review_weight}
+    if options.keep_margin >= 0:
+        config.keep_thresholds = {lab: float(lm.threshold) for lab, lm in baseline.model.label_models.items()
+                                  if lab in LABELS}
+        config.threshold_keep_margin = options.keep_margin
+    return config
+
+
+# ---- scheduled runs ------------------------------------------------------------------------------
+def last_retrain(root: Path | None = None) -> dict[str, Any] | None:
+    """The newest finished retrain's data (retrain.json) in the registry, or None."""
+    root = root or models_dir()
+    newest: dict[str, Any] | None = None
+    if not root.exists():
+        return None
+    for path in root.glob(f"*/{RETRAIN_FILE}"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if newest is None or (str(data.get("finished", "")), path.parent.name) > \
+                (str(newest.get("finished", "")), str(newest.get("candidate", ""))):
+            newest = data
+    return newest
+
+
+def new_reviews(reviewed: Sequence[dict[str, Any]], root: Path | None = None) -> list[str]:
+    """Ids of reviewed cases the last retrain did not see (all of them when there was none)."""
+    last = last_retrain(root)
+    seen = set(last.get("reviewed_ids", [])) if last else set()
+    return [str(r["id"]) for r in reviewed if str(r["id"]) not in seen]

@@ -36,6 +36,15 @@ def _violated(gate: dict[str, Any], frozen_set: str, label: str | None) -> bool:
     return any(v["frozen_set"] == frozen_set and v["label"] == label for v in gate["violations"])
 
 
+def _iv(entry: dict[str, Any]) -> str:
+    iv = entry.get("interval")
+    return "-" if not iv else f"{iv[0]:+.3f} .. {iv[1]:+.3f}"
+
+
+def _p(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def _set_section(name: str, data: dict[str, Any]) -> list[str]:
     gate = data["gate"]
     title = SET_TITLES.get(name, name)
@@ -44,19 +53,34 @@ def _set_section(name: str, data: dict[str, Any]) -> list[str]:
     delta = gate["deltas"][name]
     macro = delta["macro_f1"]
     mark = " **✗**" if _violated(gate, name, None) else ""
-    lines = [f"### {title} (n = {delta['n']})", "",
-             f"Macro-F1: {_f(macro['old'])} → {_f(macro['new'])} ({_d(macro['delta'])}){mark}", "",
-             "| label | positief | precision oud → nieuw | recall oud → nieuw | Δ recall | F1 oud → nieuw | Δ F1 |",
-             "|---|---:|---|---|---:|---|---:|"]
+    lines = [f"### {title} (n = {delta['n']})", ""]
+    if not delta.get("gating", True):
+        lines += [f"**Weegt niet mee**: {delta['n']} gevallen is te weinig voor een vaste set "
+                  f"(minstens {data['counts'].get('min_frozen_reviewed', '?')}); de cijfers staan hier ter "
+                  "informatie.", ""]
+    lines += [f"Macro-F1: {_f(macro['old'])} → {_f(macro['new'])} ({_d(macro['delta'])}; "
+              f"interval {_iv(macro)}){mark}", "",
+              "| label | positief | recall oud → nieuw | Δ recall | interval | kwijt / erbij | McNemar p "
+              "| precision oud → nieuw | Δ F1 | interval F1 |",
+              "|---|---:|---|---:|---|---|---:|---|---:|---|"]
     for lab in LABELS:
         e = delta["labels"][lab]
         p, r, f1 = e["precision"], e["recall"], e["f1"]
         if e["support"] == 0:
-            lines.append(f"| {lab} | 0 | {_f(p['old'])} → {_f(p['new'])} | - | - | - | - |")
+            lines.append(f"| {lab} | 0 | - | - | - | - | - | {_f(p['old'])} → {_f(p['new'])} | - | - |")
             continue
         flag = " **✗**" if _violated(gate, name, lab) else ""
-        lines.append(f"| {lab} | {e['support']} | {_f(p['old'])} → {_f(p['new'])} | {_f(r['old'])} → {_f(r['new'])} "
-                     f"| {_d(r['delta'])}{flag} | {_f(f1['old'])} → {_f(f1['new'])} | {_d(f1['delta'])} |")
+        pooled = " (gepoold)" if e.get("pooled") else ""
+        lines.append(f"| {lab}{pooled} | {e['support']} | {_f(r['old'])} → {_f(r['new'])} | {_d(r['delta'])}{flag} "
+                     f"| {_iv(r)} | {e.get('lost', '-')} / {e.get('gained', '-')} | {_p(e.get('p_worse'))} "
+                     f"| {_f(p['old'])} → {_f(p['new'])} | {_d(f1['delta'])} | {_iv(f1)} |")
+    pool = delta.get("pooled")
+    if pool:
+        flag = " **✗**" if _violated(gate, name, "pooled") else ""
+        r = pool["recall"]
+        lines.append(f"| *gepoold: {', '.join(pool['labels'])}* | {pool['support']} | {_f(r['old'])} → {_f(r['new'])} "
+                     f"| {_d(r['delta'])}{flag} | {_iv(r)} | {pool['lost']} / {pool['gained']} "
+                     f"| {_p(pool['p_worse'])} | | | |")
     lines.append("")
     return lines
 
@@ -75,22 +99,38 @@ def _case_list(title: str, cases: list[dict[str, Any]]) -> list[str]:
 
 def render_report(data: dict[str, Any]) -> str:
     gate, counts = data["gate"], data["counts"]
+    lim = gate["limits"]
     verdict = ("**Gepromoveerd**: de kandidaat is nu het actieve model." if data["promoted"]
                else "**Niet gepromoveerd**: het actieve model blijft " + f"`{data['baseline']}`.")
     lines = [f"# Retrain {data['candidate']}", "",
              f"- Kandidaat: `{data['candidate']}`", f"- Vergeleken met (actief bij de start): `{data['baseline']}`",
              f"- Klaar: {data['finished']}", f"- Bron van de beoordelingen: {data['source']}",
-             f"- Drempels van de gate: macro-F1 mag hoogstens {gate['limits']['max_macro_drop']:.3f} dalen, "
-             f"de recall van een label hoogstens {gate['limits']['max_recall_drop']:.3f}, op elke vaste set", "",
+             f"- De gate: een daling weigert de kandidaat alleen als ze groter is dan toegestaan (macro-F1 "
+             f"{lim['max_macro_drop']:.3f}, recall van een label {lim['max_recall_drop']:.3f}) én geen toeval lijkt "
+             f"(eenzijdig, alpha {lim.get('alpha', 0.05):.2f}: McNemar op de positieven voor recall, gepaarde "
+             f"bootstrap ({lim.get('bootstrap', '?')} trekkingen, vaste seed) voor macro-F1); labels met minder "
+             f"dan {lim.get('min_positives', '?')} positieven in een set tellen samen (gepoold)",
+             f"- Gewicht van een beoordeeld geval: {data.get('review_weight', '-')} corpusrijen; drempels blijven "
+             f"die van het actieve model tenzij een nieuwe duidelijk beter is (marge "
+             f"{data.get('threshold_keep_margin', '-')})", "",
              "## Besluit", "", verdict, ""]
     if data["refusal"]:
         lines += ["Waarom niet:", ""] + [f"- {r}" for r in data["refusal"]] + [""]
+    if data.get("advice") or not data["promoted"]:
+        lines += ["Wat nu:", ""] + [f"- {a}" for a in data.get("advice", [])]
+        lines += [f"- De kandidaat blijft bewaard in `{data['candidate']}` om te bekijken "
+                  f"(`postwacht models show {data['candidate']}`); wie hem toch wil gebruiken: "
+                  f"`postwacht models promote {data['candidate']} --force --reason \"...\"` (de reden gaat "
+                  "naar de audit).", ""]
 
     by_split = counts["training_by_split"]
     lines += ["## Wat er veranderde", "",
               f"- Beoordeelde gevallen geladen: {counts['reviewed_loaded']}; vervangen door een nieuwere beoordeling "
               f"van (bijna) dezelfde tekst: {counts['superseded']}",
-              f"- Achtergehouden als vaste set (de nieuwste): {counts['held_back']}",
+              f"- Achtergehouden als vaste set (de nieuwste): {counts['held_back']}"
+              + ("" if counts.get("held_back_gates", True) else
+                 f" (weegt niet mee: minder dan {counts.get('min_frozen_reviewed')}; "
+                 + ("alle gevallen gingen de training in)" if not counts["held_back"] else "alleen getoond)")),
               f"- Naar de training: {by_split['train']} (train); als correctie van dev/test-rijen: "
               f"{by_split['dev']} (dev), {by_split['test']} (test)",
               f"- Corpusrijen vervangen door een beoordeling (zelfde of bijna dezelfde tekst): "
@@ -116,7 +156,10 @@ def render_report(data: dict[str, Any]) -> str:
             lines.append(f"| … nog {len(changed) - MAX_LISTED} | | | | | |")
         lines.append("")
 
-    lines += ["## Per vaste set", "", "✗ = verder gedaald dan de gate toestaat.", ""]
+    lines += ["## Per vaste set", "",
+              "Per label: verandering, eenzijdig interval (gepaarde bootstrap), aantal positieven; kwijt / erbij = "
+              "positieven die het oude model vond en het nieuwe mist, en omgekeerd (McNemar). "
+              "✗ = gedaald voorbij de tolerantie en geen toeval.", ""]
     for name in SET_TITLES:
         lines += _set_section(name, data)
 
@@ -137,23 +180,46 @@ def render_report(data: dict[str, Any]) -> str:
 
 
 def render_summary(data: dict[str, Any], report_path: Path) -> str:
-    """What `postwacht retrain` prints: the verdict, macro-F1 per set and the reasons per label."""
+    """What `postwacht retrain` prints: per set macro-F1 and per label the change of recall with its
+    interval and number of positives, the verdict, the reasons and what to do next."""
     gate = data["gate"]
     lines = [f"kandidaat {data['candidate']} (vergeleken met {data['baseline']})"]
     for name in SET_TITLES:
         if name not in gate["deltas"]:
             lines.append(f"  {name:<12} leeg, niet meegewogen")
             continue
-        m = gate["deltas"][name]["macro_f1"]
-        lines.append(f"  {name:<12} n={gate['deltas'][name]['n']:<5} macro-F1 {_f(m['old'])} -> {_f(m['new'])} "
-                     f"({_d(m['delta'])})")
+        d = gate["deltas"][name]
+        m = d["macro_f1"]
+        note = "" if d.get("gating", True) else "  (weegt niet mee: te weinig gevallen)"
+        lines.append(f"  {name:<12} n={d['n']:<5} macro-F1 {_f(m['old'])} -> {_f(m['new'])} "
+                     f"({_d(m['delta'])}; interval {_iv(m)}){note}")
+        for lab in LABELS:
+            e = d["labels"][lab]
+            if e["support"] == 0:
+                continue
+            mark = " ✗" if _violated(gate, name, lab) else ""
+            pooled = " gepoold" if e.get("pooled") else ""
+            lines.append(f"    {lab:<15} recall {_d(e['recall']['delta'])} [{_iv(e['recall'])}] "
+                         f"positief {e['support']}{pooled}{mark}")
+        if d.get("pooled"):
+            pool = d["pooled"]
+            mark = " ✗" if _violated(gate, name, "pooled") else ""
+            lines.append(f"    {'(gepoold)':<15} recall {_d(pool['recall']['delta'])} [{_iv(pool['recall'])}] "
+                         f"positief {pool['support']}{mark}")
     held = data["cases"]["reviewed"]
     lines.append(f"  achtergehouden gevallen: {len(held['fixed'])} verbeterd, {len(held['broken'])} verslechterd")
+    seen = data["cases"]["reviewed_train"]
+    lines.append(f"  getrainde beoordeelde gevallen: {len(seen['fixed'])} verbeterd, {len(seen['broken'])} "
+                 f"verslechterd, {len(seen['still_wrong'])} nog fout")
     if data["promoted"]:
         lines.append(f"GEPROMOVEERD: actief model is nu {data['candidate']} "
                      f"(terug met `postwacht models rollback`)")
     else:
         lines.append(f"NIET GEPROMOVEERD: actief model blijft {data['baseline']}. Reden(en):")
         lines += [f"  - {r}" for r in data["refusal"]]
+        lines.append("Wat nu:")
+        lines += [f"  - {a}" for a in data.get("advice", [])]
+        lines.append(f"  - de kandidaat blijft bewaard om te bekijken; toch gebruiken: `postwacht models promote "
+                     f"{data['candidate']} --force --reason \"...\"`")
     lines.append(f"rapport: {report_path}")
     return "\n".join(lines)
