@@ -45,6 +45,12 @@ def _show(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from training.registry import activate, retrain_verdict
 
+    if not (models_dir() / args.version).is_dir():
+        print(f"FOUT: modelversie {args.version!r} bestaat niet in {models_dir()}; "
+              f"`postwacht models list` toont de versies. "
+              f"(Model version {args.version!r} does not exist; `postwacht models list` shows the versions.)",
+              file=sys.stderr)
+        return 1
     try:
         activate(args.version)
     except ArtifactError as exc:
