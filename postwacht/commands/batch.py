@@ -6,6 +6,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from serve.batch.summary import Summary
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         output_format=args.output_format, workers=args.workers, engine=args.engine,
         scheduler=args.scheduler, resume=args.resume, report=Path(args.report) if args.report else None,
         escalations=Path(args.escalations) if args.escalations else None,
+        flagged=Path(args.flagged) if args.flagged else None,
         sheet=args.sheet, chunk_rows=args.chunk_rows, progress=args.progress, school=args.school or None,
     )
     try:
@@ -50,12 +55,35 @@ def run(args: argparse.Namespace) -> int:
     except (BatchError, ArtifactError) as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 1
+    if outcome.sheet is not None:
+        print(f"Werkblad gelezen: {outcome.sheet!r}" + ("" if args.sheet else " (het eerste niet-lege; kies er "
+                                                        "een met --sheet NAAM)"))
     print(render_text(outcome.summary, outcome.elapsed, outcome.rows_new))
     if outcome.resumed_from:
         print(f"(hervat na {outcome.resumed_from} rijen uit een eerdere run)")
     print(f"Uitvoer: {args.output}" + (f"   rapport: {args.report}" if args.report else ""))
     if outcome.escalations_written is not None:
         print(f"Escalaties: {outcome.escalations_written} rij(en) in {args.escalations}")
+    if outcome.flagged_written is not None:
+        print(f"Gemarkeerde berichten: {outcome.flagged_written} rij(en) in {args.flagged}")
+    return failure_status(outcome.summary)
+
+
+def failure_status(summary: Summary) -> int:
+    """1 when no row could be scored (a file without a text column, an empty file); a loud warning
+    on stderr when more than half of the rows failed. Never quotes a row."""
+    if summary.scored == 0:
+        what = (f"geen van de {summary.rows} rijen kon gescoord worden" if summary.rows
+                else "de invoer bevat geen rijen")
+        print(f"\nFOUT: {what}. (No row could be scored.)", file=sys.stderr)
+        if any(kind.startswith("Tekst ontbreekt") for kind in summary.error_kinds):
+            print("  Heeft het bestand een kolom 'text' (of 'tekst')? (Does the input have a 'text' column?)",
+                  file=sys.stderr)
+        return 1
+    if 2 * summary.errors > summary.rows:
+        share = 100 * summary.errors / summary.rows
+        print(f"\n!!! LET OP: {summary.errors} van de {summary.rows} rijen ({share:.0f}%) konden niet gescoord "
+              f"worden. (More than half of the rows failed.) Kijk bij 'Fouten' hierboven waarom.", file=sys.stderr)
     return 0
 
 
@@ -79,13 +107,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write the rows whose result escalates (someone besides the author must act) "
                         "on their own, one per escalated input row, as the output's rows (.jsonl or .csv by "
                         "extension); written when the run completes")
+    p.add_argument("--flagged", metavar="FILE",
+                   help="also write the coordinator's case list: every flagged row (escalations first) with its "
+                        "level, labels, evidence and redacted text, as .csv or .xlsx (by extension)")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local worker processes (default) or a Dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster, one worker per core)")
     p.add_argument("--input-format", choices=("jsonl", "csv", "xlsx"), help="override the input extension")
     p.add_argument("--output-format", choices=("jsonl", "csv"), help="override the output extension")
-    p.add_argument("--sheet", help="worksheet of an .xlsx input (default: the first)")
+    p.add_argument("--sheet", help="worksheet of an .xlsx input (default: the first one that is not empty)")
     p.add_argument("--school", default=None,
                    help="the school whose protocol applies to rows without a `school` of their own "
                         "(a file of POSTWACHT_PROTOCOL_DIR; default: the default protocol)")

@@ -67,8 +67,12 @@ def summary(result: dict[str, Any], text: str, colour: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     from model import ScoringError, load_scorer
     from model.artifacts import ArtifactError
+    from serve.batch.readers import is_blank
 
     text = args.text if args.text != "-" else sys.stdin.read()
+    if is_blank(text):
+        print("FOUT: de tekst is leeg; geef een bericht om te controleren. (Text is empty.)", file=sys.stderr)
+        return 2
     if len(text) > MAX_CHARS_CLI:
         print(f"FOUT: tekst te lang: {len(text)} tekens, maximaal {MAX_CHARS_CLI}. "
               f"(Text too long: {len(text)} characters, at most {MAX_CHARS_CLI}.)", file=sys.stderr)

@@ -5,7 +5,9 @@ still a row: it carries `error` and no text, and the writer turns it into an err
 Readers hold one row (at most BATCH_MAX_ROW_BYTES) at a time, so memory does not grow with input.
 
 Row numbers are 1-based positions among the rows (blank lines are not rows); a row without
-an id gets its row number as id.
+an id gets its row number as id. Ids are strings: a number is written as its digits (17, 17.0 -> "17"),
+and a number that is not finite (1e400, NaN, Infinity) makes its row an error row. Empty or
+whitespace-only text is an error row too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import codecs
 import csv
 import json
 import logging
+import math
 import re
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -36,6 +39,10 @@ ROW_TOO_LARGE = (f"Rij te groot: meer dan {BATCH_MAX_ROW_BYTES // (1024 * 1024)}
                  f"dat nooit sluit. (Row too large, or a CSV quote that never closes.)")
 BROKEN_QUOTING = "Kapotte CSV-aanhalingstekens in deze rij. (Broken CSV quoting in this row.)"
 TOO_MANY_FIELDS = "Rij heeft meer velden ({n}) dan de kop ({m}). (Row has more fields ({n}) than the header ({m}).)"
+EMPTY_TEXT = "Tekst is leeg. (Text is empty.)"
+BAD_ID = "Id is geen eindig getal (1e400, NaN, Infinity). (Id is not a finite number.)"
+# characters that show nothing: a text of only these (and whitespace) is empty
+_INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
 
 _ID_COLUMNS = ("id",)
 _TEXT_COLUMNS = ("text", "tekst")
@@ -81,17 +88,47 @@ def _clean(value: Any) -> Any:
     return clean_str(value) if isinstance(value, str) else value
 
 
-def _row_id(value: Any, number: int) -> Any:
+def is_blank(text: str) -> bool:
+    """True for a text with nothing to read: empty, whitespace and invisible characters only."""
+    return not text.strip().strip(_INVISIBLE).strip()
+
+
+class _BadId(str):
+    """An id that was a number without a finite value: its row becomes an error row (the id shown
+    is the row number, so the output stays strict JSON)."""
+
+
+def id_string(value: Any) -> str | None:
+    """A row id as a string (None for a number that is not finite): `17` and `17.0` become "17"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if hasattr(value, "isoformat"):  # a spreadsheet date or time
+        return str(value.isoformat())
+    return clean_str(str(value))
+
+
+def _row_id(value: Any, number: int) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return number
-    return _clean(value)
+        return str(number)
+    text = id_string(value)
+    return _BadId(number) if text is None else text
 
 
 def _checked_row(number: int, id_: Any, text: Any, role: Any, school: Any = None) -> InputRow:
     if isinstance(school, str):
         school = _clean(school).strip() or None
+    if isinstance(id_, _BadId):
+        return InputRow(number, str(id_), None, _clean(role), BAD_ID, school)
     if isinstance(text, str) and len(text) > MAX_CHARS_CLI:
         return InputRow(number, id_, None, _clean(role), TEXT_TOO_LONG, school)
+    if isinstance(text, str) and is_blank(text):
+        return InputRow(number, id_, None, _clean(role), EMPTY_TEXT, school)
     return InputRow(number, id_, text, _clean(role), None, school)
 
 
@@ -170,7 +207,7 @@ def _jsonl_row(number: int, data: bytes) -> InputRow:
     except ValueError:
         return InputRow(number, _row_id(_salvage_json_id(data[:1024]), number), None, None, INVALID_JSON)
     if not isinstance(obj, dict):
-        return InputRow(number, number, None, None, NOT_AN_OBJECT)
+        return InputRow(number, str(number), None, None, NOT_AN_OBJECT)
     return _checked_row(number, _row_id(obj.get("id"), number), obj.get("text"), obj.get("role"), obj.get("school"))
 
 
@@ -332,8 +369,40 @@ def _csv_row(number: int, fields: list[str], width: int, id_col: int | None, tex
 
 
 # ---- XLSX ---------------------------------------------------------------------------------
+def _has_rows(ws: Any) -> bool:
+    return any(any(v is not None and str(v).strip() for v in row) for row in ws.iter_rows(values_only=True))
+
+
+def _worksheet(wb: Any, path: Path, sheet: str | None) -> Any:
+    """The named worksheet, or else the first one that holds a non-empty cell (the first one when
+    all are empty)."""
+    if sheet is not None:
+        if sheet not in wb.sheetnames:
+            raise ReaderError(f"werkblad {sheet!r} bestaat niet in {path.name} (worksheet not found); "
+                              f"werkbladen: {', '.join(wb.sheetnames)}")
+        return wb[sheet]
+    for ws in wb.worksheets:
+        if _has_rows(ws):
+            return ws
+    return wb.worksheets[0]
+
+
+def xlsx_sheet(path: Path, sheet: str | None = None) -> str:
+    """The name of the worksheet `read_xlsx` reads (`sheet`, or the first non-empty one)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile/XML errors of many kinds
+        raise ReaderError(f"{path.name} is geen leesbaar .xlsx-bestand ({type(exc).__name__})") from exc
+    try:
+        return str(_worksheet(wb, path, sheet).title)
+    finally:
+        wb.close()
+
+
 def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[InputRow, None, None]:
-    """Rows of the first (or the named) worksheet; the first non-empty row is the header.
+    """Rows of the named worksheet, or else the first non-empty one; the first non-empty row is the header.
     openpyxl's read-only mode streams the sheet; its shared-string table is held in memory."""
     from openpyxl import load_workbook
 
@@ -342,9 +411,7 @@ def read_xlsx(path: Path, skip: int = 0, sheet: str | None = None) -> Generator[
     except Exception as exc:  # zipfile/XML errors of many kinds
         raise ReaderError(f"{path.name} is geen leesbaar .xlsx-bestand ({type(exc).__name__})") from exc
     try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise ReaderError(f"werkblad {sheet!r} bestaat niet in {path.name}")
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        ws = _worksheet(wb, path, sheet)
         values = ws.iter_rows(values_only=True)
         header = None
         for row in values:
@@ -381,7 +448,7 @@ def xlsx_row_estimate(path: Path, sheet: str | None = None) -> int | None:
     except Exception:
         return None
     try:
-        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        ws = _worksheet(wb, path, sheet if sheet in wb.sheetnames else None)
         return max(0, ws.max_row - 1) if ws.max_row else None
     finally:
         wb.close()

@@ -1,22 +1,33 @@
 """`--report report.html`: one self-contained page for the anti-bullying coordinator.
 
-Inline CSS and SVG only (no scripts, fonts or links to fetch), so it opens offline and can be
-mailed. It opens with the escalations: the rows where someone besides the author must act (a
-care signal, or a serious threat or sexual message), as a numbered work list with who to tell and
-the redacted text only. Then the counts, a chart per level and per label (stacked by level), the
-score distribution of every label, the articles most often hit, the errors, and the highest-risk
-rows with their evidence. Personal data in the evidence is shown as its placeholder.
+Inline CSS, SVG and one inline script (no fonts, files or links to fetch, no CDN), so it opens
+offline and can be mailed. It opens with the escalations: the rows where someone besides the
+author must act (a care signal, or a serious threat or sexual message), as a numbered work list
+with who to tell and the redacted text only. Then the counts, a chart per level and per label
+(stacked by level), the score distribution of every label, the articles most often hit, the
+errors, and the case list: every flagged row (escalations first, up to BATCH_REPORT_MAX_CASES),
+with its verdict, evidence and redacted text, filters by label, role and level, sorting, a CSV
+download of the rows shown, and (once the batch is in the review queue) a link to each row's
+queue item. Personal data in the evidence is shown as its placeholder. Without the script the
+case list is still there, in its default order.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import Any
 
-from corpus.vocabulary import LABELS, LEVELS, labels_with
-from serve.batch.summary import ESCALATION_LIST_ROWS, Summary
+from corpus.settings import BATCH_REPORT_MAX_CASES
+from corpus.vocabulary import LABELS, LEVELS, ROLES, labels_with
+from serve.batch.cases import FLAGGED_COLUMNS, _text_cell, case_order, collect_cases, flagged_cells
+from serve.batch.summary import ESCALATION_LIST_ROWS, LEVEL_RANK, Summary
+
+QueueLink = Callable[[str], str]  # row id -> the URL of its review-queue item ("" when not queued)
 
 LEVEL_COLOUR = {"geen": "#6a9f58", "laag": "#4f86b5", "midden": "#e0a526", "hoog": "#c8423b"}
 LEVEL_WORD = {"geen": "geen risico", "laag": "laag", "midden": "midden", "hoog": "hoog"}
@@ -55,6 +66,20 @@ padding:.5rem .8rem;margin:.6rem 0}
 .esc .kind{display:inline-block;border-radius:4px;padding:0 .45rem;background:#8a1111;color:#fff;font-size:.85rem}
 .esc .kind.care{background:#6a1b9a}
 .kpi.escalate{border:2px solid #8a1111;color:#8a1111}
+.filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:end;background:#f5f7f9;border:1px solid #dde1e6;
+border-radius:8px;padding:.6rem .8rem;margin:.8rem 0}
+.filters label{display:flex;flex-direction:column;font-size:.85rem;color:#39424c}
+.filters label.check{flex-direction:row;align-items:center;gap:.35rem}
+.filters select,.filters button{font:inherit;font-size:.92rem;padding:.25rem .4rem}
+.filters button{background:#1f5f99;color:#fff;border:0;border-radius:5px;padding:.35rem .8rem;cursor:pointer}
+#shown{font-size:.9rem;color:#39424c;margin-left:auto}
+.cases td.text{max-width:26rem;white-space:pre-wrap}
+.cases tr.escalated td:first-child{border-left:5px solid #8a1111}
+.cases .ev{margin:0;padding-left:1rem}
+.cases .scores{font-size:.82rem;color:#5b6570}
+.kindtag{display:inline-block;border-radius:4px;padding:0 .35rem;background:#8a1111;color:#fff;font-size:.78rem}
+.kindtag.care{background:#6a1b9a}
+.note{background:#fff8e1;border:1px solid #f0d889;border-radius:6px;padding:.4rem .7rem}
 """
 
 
@@ -145,7 +170,12 @@ def _escalations(summary: Summary, name: dict[str, str], staff_text: str) -> lis
 
 
 def render_report(summary: Summary, input_name: str, model_version: str, elapsed: float | None = None,
-                  generated: str | None = None) -> str:
+                  generated: str | None = None, cases: list[dict[str, Any]] | None = None,
+                  cases_total: int | None = None, queue_link: QueueLink | None = None,
+                  import_hint: str | None = None) -> str:
+    """The page. `cases` are the flagged rows in case order (serve/batch/cases.py; default: the
+    summary's highest-risk rows), `cases_total` how many there are in all, `queue_link` the link
+    of a row's queue item, `import_hint` the command that puts the batch into the queue."""
     from corpus.protocol import get_protocol
 
     protocol = get_protocol()
@@ -204,28 +234,8 @@ def render_report(summary: Summary, input_name: str, model_version: str, elapsed
             parts.append(f"<tr><td class=\"n\">{n}</td><td>{escape(kind)}</td></tr>")
         parts.append("</table>")
 
-    top = summary.top_rows()
-    parts.append(f"<h2>Berichten met het hoogste risico ({len(top)})</h2>")
-    if not top:
-        parts.append("<p>Geen berichten met risico gevonden.</p>")
-    for row in top:
-        colour = LEVEL_COLOUR.get(row["level"], "#999")
-        labels = ", ".join(name.get(lab, lab) for lab in row["labels"]) or "–"
-        parts.append(f'<div class="row" style="border-left-color:{colour}">'
-                     f'<h3>Rij {row["row"]} · id {escape(str(row["id"]))} · '
-                     f'<span class="badge" style="background:{colour}">{escape(LEVEL_WORD.get(row["level"], ""))}'
-                     f'</span> risico {row["risk"]:.2f}</h3>'
-                     f'<div>rol: {escape(str(row["role"]))} · labels: {escape(labels)} · artikelen: '
-                     f'{escape(", ".join(row["articles"]) or "–")}</div>')
-        if row["evidence"]:
-            parts.append('<ul class="ev">')
-            for ev in row["evidence"]:
-                parts.append(f"<li><q>{escape(ev['quote'])}</q> – {escape(ev['explanation'])} "
-                             f"<span class=\"meta\">({escape(name.get(ev['label'], ev['label']))})</span></li>")
-            parts.append("</ul>")
-        if row["excerpt"]:
-            parts.append(f'<div class="excerpt">{escape(row["excerpt"])}</div>')
-        parts.append("</div>")
+    parts.extend(_case_list(cases if cases is not None else summary.top_rows(),
+                            cases_total, name, queue_link, import_hint))
 
     parts.append("<footer>Persoonsgegevens zijn vervangen door hun soort, zoals [TELEFOONNUMMER]. "
                  "Dit rapport bevat berichttekst: bewaar en deel het zoals het protocol voorschrijft.</footer>")
@@ -234,9 +244,163 @@ def render_report(summary: Summary, input_name: str, model_version: str, elapsed
 
 
 def write_report(path: Path, summary: Summary, input_name: str, model_version: str,
-                 elapsed: float | None = None) -> None:
-    html = render_report(summary, input_name, model_version, elapsed)
+                 elapsed: float | None = None, output: Path | None = None, output_format: str | None = None,
+                 queue_link: QueueLink | None = None, import_hint: str | None = None) -> int:
+    """Write the page; the case list is read back from the finished `output` (every flagged row,
+    up to BATCH_REPORT_MAX_CASES). Returns how many flagged rows the output holds."""
+    cases = total = None
+    if output is not None and output_format is not None:
+        cases, total = collect_cases(output, output_format, BATCH_REPORT_MAX_CASES)
+    html = render_report(summary, input_name, model_version, elapsed, cases=cases, cases_total=total,
+                         queue_link=queue_link, import_hint=import_hint)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)
+    return total if total is not None else len(summary.top_rows())
+
+
+# ---- the case list ---------------------------------------------------------------------------------
+def _case_row(i: int, case: dict[str, Any], name: dict[str, str], link: str) -> str:
+    colour = LEVEL_COLOUR.get(case["level"], "#999")
+    scores = case.get("scores") or {}
+    labels = "".join(f"<li>{escape(name.get(lab, lab))} <span class=\"scores\">{float(scores.get(lab, 0)):.2f}</span></li>"
+                     for lab in case["labels"]) or "<li>–</li>"
+    evidence = "".join(f"<li><q>{escape(ev['quote'])}</q> – {escape(ev['explanation'])} "
+                       f"<span class=\"meta\">({escape(name.get(ev['label'], ev['label']))})</span></li>"
+                       for ev in case.get("evidence") or [])
+    kind = ""
+    if case.get("escalate"):
+        care = case.get("kind") == "Zorgsignaal: vertel het iemand"
+        kind = f'<br><span class="kindtag{" care" if care else ""}">{escape(case.get("kind") or "escalatie")}</span>'
+    queue = (f'<a href="{escape(link)}" target="_blank" rel="noopener">beoordelen</a>' if link else "–")
+    attrs = (f'data-i="{i}" data-row="{case["row"]}" data-level="{escape(case["level"])}" '
+             f'data-rank="{LEVEL_RANK.get(case["level"], 0)}" data-risk="{float(case["risk"]):.4f}" '
+             f'data-role="{escape(case["role"])}" data-labels="{escape(" ".join(case["labels"]))}" '
+             f'data-esc="{1 if case.get("escalate") else 0}" data-id="{escape(case["id"])}"')
+    esc_class = ' class="escalated"' if case.get("escalate") else ""
+    return (f'<tr {attrs}{esc_class}>'
+            f'<td class="n pos">{i + 1}</td><td class="n">{case["row"]}</td><td>{escape(case["id"])}</td>'
+            f'<td>{escape(case["role"])}</td>'
+            f'<td><span class="badge" style="background:{colour}">{escape(LEVEL_WORD.get(case["level"], ""))}</span>'
+            f'{kind}</td><td class="n">{float(case["risk"]):.2f}</td>'
+            f'<td><ul class="ev">{labels}</ul></td><td>{"<ul class=ev>" + evidence + "</ul>" if evidence else "–"}</td>'
+            f'<td class="text">{escape(case.get("excerpt") or "")}</td>'
+            f'<td>{escape(", ".join(case.get("articles") or [])) or "–"}</td><td>{queue}</td></tr>')
+
+
+def _as_case(row: dict[str, Any]) -> dict[str, Any]:
+    """A case of serve/batch/cases.py, or a summary's highest-risk row made into one."""
+    return {"escalate": False, "kind": "", "scores": {}, "evidence": [], "excerpt": "", "articles": [],
+            **row, "id": str(row.get("id")), "role": str(row.get("role") or "")}
+
+
+def _case_list(cases: list[dict[str, Any]], total: int | None, name: dict[str, str],
+               queue_link: QueueLink | None, import_hint: str | None) -> list[str]:
+    cases = [_as_case(c) for c in cases]
+    total = len(cases) if total is None else total
+    out = ['<section id="cases" aria-labelledby="cases-title">',
+           f'<h2 id="cases-title">Alle gemarkeerde berichten ({total})</h2>']
+    if not cases:
+        out.append("<p>Geen berichten met risico gevonden.</p></section>")
+        return out
+    out.append("<p>Elk bericht waarin het model iets vond, escalaties eerst, dan het hoogste niveau en risico. "
+               "Filter en sorteer hieronder; de download bevat de rijen die u ziet.</p>")
+    if total > len(cases):
+        out.append(f'<p class="note"><b>Hier staan de eerste {len(cases)} van {total}</b> (hooguit '
+                   f"{BATCH_REPORT_MAX_CASES}); alle gemarkeerde berichten staan in het bestand van "
+                   "<code>--flagged</code>.</p>")
+    if queue_link is None:
+        hint = f" met <code>{escape(import_hint)}</code>" if import_hint else ""
+        out.append(f'<p class="note" id="queue-note">Deze batch staat nog niet in de wachtrij voor reviewers. '
+                   f"Zet hem erin{hint}; dan linkt elke rij naar haar wachtrij-item.</p>")
+    roles = sorted({c["role"] for c in cases}, key=lambda r: (ROLES.index(r) if r in ROLES else 99, r))
+    labels_seen = [lab for lab in LABELS if any(lab in c["labels"] for c in cases)]
+    out.append('<div class="filters" role="group" aria-label="Filters">'
+               '<label>Label<select id="f-label"><option value="">alle labels</option>'
+               + "".join(f'<option value="{lab}">{escape(name[lab])}</option>' for lab in labels_seen)
+               + '</select></label><label>Rol<select id="f-role"><option value="">alle rollen</option>'
+               + "".join(f'<option value="{escape(r)}">{escape(r)}</option>' for r in roles)
+               + '</select></label><label>Niveau<select id="f-level"><option value="">alle niveaus</option>'
+               + "".join(f'<option value="{lvl}">{LEVEL_WORD[lvl]}</option>' for lvl in reversed(LEVELS)
+                         if lvl != "geen")
+               + '</select></label><label class="check"><input type="checkbox" id="f-esc"> alleen escalaties</label>'
+               '<label>Sorteren<select id="f-sort"><option value="default">escalaties eerst</option>'
+               '<option value="risk">hoogste risico</option><option value="level">hoogste niveau</option>'
+               '<option value="row">rijnummer</option></select></label>'
+               '<button type="button" id="download">Download CSV (getoonde rijen)</button>'
+               f'<span id="shown" aria-live="polite">{len(cases)} van {len(cases)} getoond</span></div>')
+    out.append('<table class="cases" id="case-table"><thead><tr><th class="n">#</th><th class="n">rij</th>'
+               "<th>id</th><th>rol</th><th>niveau</th><th class=\"n\">risico</th><th>labels (score)</th>"
+               "<th>bewijs</th><th>tekst zonder persoonsgegevens</th><th>artikelen</th><th>wachtrij</th></tr></thead>"
+               "<tbody>")
+    data = []
+    for i, case in enumerate(sorted(cases, key=case_order)):
+        link = queue_link(case["id"]) if queue_link else ""
+        out.append(_case_row(i, case, name, link))
+        data.append([_text_cell(c) for c in flagged_cells(case, lambda lab: name.get(lab, lab), i + 1, link)])
+    out.append("</tbody></table>")
+    payload = json.dumps({"columns": list(FLAGGED_COLUMNS), "rows": data}, ensure_ascii=False)
+    payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    out.append(f'<script type="application/json" id="case-data">{payload}</script>')
+    out.append(f"<script>{_CASES_JS}</script></section>")
+    return out
+
+
+# Filters, sorting and the CSV download of the case list; plain DOM, no libraries.
+_CASES_JS = r"""
+(function () {
+  "use strict";
+  var table = document.getElementById("case-table");
+  if (!table) return;
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var data = JSON.parse(document.getElementById("case-data").textContent);
+  var f = {label: "f-label", role: "f-role", level: "f-level", esc: "f-esc", sort: "f-sort"};
+  Object.keys(f).forEach(function (k) { f[k] = document.getElementById(f[k]); });
+  var order = {
+    "default": function (a, b) { return a.dataset.i - b.dataset.i; },
+    "risk": function (a, b) { return b.dataset.risk - a.dataset.risk || a.dataset.row - b.dataset.row; },
+    "level": function (a, b) { return b.dataset.rank - a.dataset.rank || b.dataset.risk - a.dataset.risk ||
+                                      a.dataset.row - b.dataset.row; },
+    "row": function (a, b) { return a.dataset.row - b.dataset.row; }
+  };
+  function visible() { return rows.filter(function (r) { return !r.hidden; }); }
+  function apply() {
+    var label = f.label.value, role = f.role.value, level = f.level.value, esc = f.esc.checked;
+    rows.forEach(function (r) {
+      r.hidden = Boolean((label && r.dataset.labels.split(" ").indexOf(label) < 0) ||
+        (role && r.dataset.role !== role) || (level && r.dataset.level !== level) || (esc && r.dataset.esc !== "1"));
+    });
+    rows.slice().sort(order[f.sort.value] || order["default"]).forEach(function (r) { body.appendChild(r); });
+    var n = 0;
+    Array.prototype.forEach.call(body.rows, function (r) {
+      if (!r.hidden) { n += 1; r.querySelector(".pos").textContent = String(n); }
+    });
+    document.getElementById("shown").textContent = n + " van " + rows.length + " getoond";
+  }
+  function field(v) {
+    v = String(v);
+    return /[",\r\n\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
+  function download() {
+    var lines = [data.columns.map(field).join(",")];
+    Array.prototype.forEach.call(body.rows, function (r) {
+      if (r.hidden) return;
+      var cells = data.rows[Number(r.dataset.i)].slice();
+      cells[0] = String(lines.length);
+      lines.push(cells.map(field).join(","));
+    });
+    var blob = new Blob(["\ufeff" + lines.join("\n") + "\n"], {type: "text/csv;charset=utf-8"});
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "gemarkeerde-berichten.csv";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+  [f.label, f.role, f.level, f.esc, f.sort].forEach(function (el) { el.addEventListener("change", apply); });
+  document.getElementById("download").addEventListener("click", download);
+  document.body.dataset.cases = "ready";
+})();
+"""

@@ -40,6 +40,7 @@ from serve.batch.readers import (
     detect_input_format,
     estimate_rows,
     read_rows,
+    xlsx_sheet,
 )
 from serve.batch.scoring import ChunkOutput, NoActiveModelError, load_frozen_scorer, score_chunk
 from serve.batch.summary import Summary
@@ -81,6 +82,7 @@ class BatchConfig:
     resume: bool = False
     report: Path | None = None
     escalations: Path | None = None  # also write the escalated rows on their own (jsonl or csv by extension)
+    flagged: Path | None = None  # also write every flagged row, escalations first (.csv or .xlsx by extension)
     sheet: str | None = None
     chunk_rows: int = BATCH_CHUNK_ROWS
     chunk_chars: int = BATCH_CHUNK_CHARS
@@ -108,6 +110,8 @@ class BatchOutcome:
     cpu_scoring: float = 0.0
     scored_in_process: bool = True
     escalations_written: int | None = None  # rows in cfg.escalations (None: not asked for)
+    flagged_written: int | None = None  # rows in cfg.flagged (None: not asked for)
+    sheet: str | None = None  # the worksheet read (an .xlsx input: --sheet, or the first non-empty one)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -271,13 +275,22 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
         check_escalations_format(out_fmt, esc_fmt)
         if cfg.escalations.resolve() in (cfg.input.resolve(), cfg.output.resolve()):
             raise ReaderError("--escalations moet een ander bestand zijn dan de invoer en de uitvoer")
+    if cfg.flagged is not None:
+        from serve.batch.cases import flagged_format
+
+        flagged_format(cfg.flagged)
+        if cfg.flagged.resolve() in (cfg.input.resolve(), cfg.output.resolve()):
+            raise ReaderError("--flagged moet een ander bestand zijn dan de invoer en de uitvoer")
     # the run's school must exist (UnknownSchoolError) and its protocol be usable (ProtocolError);
     # a row naming an unknown school of its own becomes an error row
     from corpus.protocol import get_protocol
 
     get_protocol(cfg.school or None)
     # a header or workbook that cannot be read fails here, before the output is touched
-    probe = read_rows(cfg.input, in_fmt, sheet=cfg.sheet)
+    sheet = xlsx_sheet(cfg.input, cfg.sheet) if in_fmt == "xlsx" else None
+    if sheet is not None and sheet != cfg.sheet:
+        log.info("werkblad %r wordt gelezen", sheet)
+    probe = read_rows(cfg.input, in_fmt, sheet=sheet)
     next(probe, None)
     probe.close()
     if scorer is not None and cfg.version_dir is None:
@@ -294,11 +307,13 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
     if cfg.escalations is not None:
         # written when the run completes; an older file must not pass for this run's meanwhile
         cfg.escalations.unlink(missing_ok=True)
+    if cfg.flagged is not None:
+        cfg.flagged.unlink(missing_ok=True)
     summary = start.summary
     if start.source != "new":
         log.info("hervatten: %d rijen staan al in de uitvoer", start.rows)
 
-    total = estimate_rows(cfg.input, in_fmt, cfg.sheet)
+    total = estimate_rows(cfg.input, in_fmt, sheet)
     workers = cfg.workers or default_workers()
     if cfg.engine == "local" and total is not None:
         # no point starting processes that would get no chunk
@@ -307,7 +322,7 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
     log.info("batch: engine %s, %d werker(s), model %s, ~%s rijen", cfg.engine, workers, model_version,
              total if total is not None else "?")
 
-    rows = read_rows(cfg.input, in_fmt, skip=start.rows, sheet=cfg.sheet)
+    rows = read_rows(cfg.input, in_fmt, skip=start.rows, sheet=sheet)
     chunks = chunked(rows, cfg.chunk_rows, cfg.chunk_chars)
     engine = make_engine(cfg, workers, version_dir, out_fmt, scorer)
     bar = _progress_bar(cfg, total, start.rows)
@@ -344,12 +359,20 @@ def run_batch(cfg: BatchConfig, scorer: Any = None,
                            elapsed=elapsed, engine=cfg.engine, workers=workers, model_version=model_version,
                            first_chunk_at=first_at, first_chunk_rows=first_rows,
                            cpu_main=time.process_time() - cpu0, cpu_scoring=cpu_scoring,
-                           scored_in_process=cfg.engine == "local" and workers == 1)
+                           scored_in_process=cfg.engine == "local" and workers == 1, sheet=sheet)
     if cfg.escalations is not None and esc_fmt is not None:
         outcome.escalations_written = write_escalations(cfg.output, out_fmt, cfg.escalations, esc_fmt)
+    if cfg.flagged is not None:
+        from serve.batch.cases import write_flagged
+
+        outcome.flagged_written = write_flagged(cfg.output, out_fmt, cfg.flagged)
     if cfg.report is not None:
         from serve.batch.report import write_report
 
+        hint = None
+        if out_fmt == "jsonl":
+            hint = (f"postwacht reviews import {cfg.output.name} --input {cfg.input.name} "
+                    f"--report {cfg.report.name}")
         write_report(cfg.report, summary, input_name=cfg.input.name, model_version=model_version,
-                     elapsed=elapsed)
+                     elapsed=elapsed, output=cfg.output, output_format=out_fmt, import_hint=hint)
     return outcome

@@ -50,7 +50,8 @@ def _top_key(row: dict[str, Any]) -> tuple[int, float, int]:
     return (-LEVEL_RANK.get(row["level"], 0), -float(row["risk"]), int(row["row"]))
 
 
-def _evidence(result: dict[str, Any], flagged: list[str]) -> list[dict[str, str]]:
+def evidence_of(result: dict[str, Any], flagged: list[str]) -> list[dict[str, str]]:
+    """The findings behind the flagged labels, personal data as its placeholder, at most BATCH_TOP_EVIDENCE."""
     findings = result.get("findings") or []
     pii = [(f["start"], f["end"]) for f in findings if f.get("type") in PII_TYPES]
     out: list[dict[str, str]] = []
@@ -84,7 +85,7 @@ def top_row(number: int, result: dict[str, Any]) -> dict[str, Any]:
         "row": number, "id": result.get("id"), "role": result.get("role"), "level": result["level"],
         "risk": float(result["risk"]), "labels": flagged,
         "articles": [a["id"] for a in result.get("articles") or []],
-        "evidence": _evidence(result, flagged),
+        "evidence": evidence_of(result, flagged),
         "excerpt": (result.get("redacted_text") or "")[:BATCH_TOP_EXCERPT_CHARS],
     }
 

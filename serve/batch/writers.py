@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import logging
+import math
 import os
 import re
 import types
@@ -64,8 +65,24 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def result_json(result: dict[str, Any]) -> str:
-    return json.dumps(result, ensure_ascii=False, default=_json_default)
+def _finite(value: Any) -> Any:
+    """`value` with every float that is not finite replaced by None (strict JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def result_json(result: dict[str, Any], ascii_only: bool = False) -> str:
+    """Strict JSON: never NaN or Infinity (ids are strings already; any other non-finite number
+    becomes null)."""
+    try:
+        return json.dumps(result, ensure_ascii=ascii_only, default=_json_default, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(result), ensure_ascii=ascii_only, default=_json_default, allow_nan=False)
 
 
 def encode_jsonl(results: Sequence[dict[str, Any]]) -> bytes:
@@ -75,7 +92,7 @@ def encode_jsonl(results: Sequence[dict[str, Any]]) -> bytes:
         try:
             out.append(line.encode("utf-8"))
         except UnicodeEncodeError:  # a lone surrogate somewhere: escape it, stays valid JSON
-            out.append(json.dumps(result, ensure_ascii=True, default=_json_default).encode("ascii"))
+            out.append(result_json(result, ascii_only=True).encode("ascii"))
         out.append(b"\n")
     return b"".join(out)
 
@@ -202,11 +219,27 @@ def _json_cell(value: str) -> Any:
         return []
 
 
+# A field holding any of these is quoted. csv's QUOTE_MINIMAL quotes only \n (the line terminator),
+# so a bare \r, or a separator that str.splitlines() and many spreadsheet importers treat as a line
+# break (\u2028, \x85, ...), would start a new row for some reader: rows in would not be rows out.
+_NEEDS_QUOTES = re.compile('[,"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]')
+
+
+def csv_field(value: str) -> str:
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def csv_line(fields: Sequence[str]) -> str:
+    """One CSV record ending in \n; a field with a quote, a comma or any line break is quoted."""
+    if len(fields) == 1 and fields[0] == "":
+        return '""\n'  # a record of one empty field must not read as a blank line
+    return ",".join(csv_field(f) for f in fields) + "\n"
+
+
 def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8", "replace")
+    return "".join(csv_line(row) for row in rows).encode("utf-8", "replace")
 
 
 def encode_csv(results: Sequence[dict[str, Any]]) -> bytes:
