@@ -19,6 +19,7 @@ from model.scorer import Scorer, error_result
 from serve.batch.readers import InputRow
 from serve.batch.summary import Summary
 from serve.batch.writers import encode_results
+from serve.store.review_memory import process_memory
 
 log = logging.getLogger("postwacht.batch")
 
@@ -52,6 +53,7 @@ def score_rows(scorer: Scorer, rows: Sequence[InputRow], school: str | None = No
         log.warning("chunk from row %d failed (%s); scoring its rows one by one",
                     rows[0].number if rows else 0, type(exc).__name__)
         scored = [_score_one(scorer, rows[i], item) for i, item in zip(todo, items, strict=True)]
+    scored = process_memory().apply(items, scored, scorer.protocol)  # reviewed drafts: the reviewer's labels
     for i, result in zip(todo, scored, strict=True):
         results[i] = result
     return [r for r in results if r is not None]

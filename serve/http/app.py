@@ -31,6 +31,7 @@ from serve.http.routes.page import STATIC_DIR
 from serve.http.scoring import ScoringService
 from serve.http.state import ModelReloader, ScorerHolder
 from serve.store.database import Database
+from serve.store.review_memory import StoreMemory
 from serve.store.reviews import purge_reviews
 
 log = logging.getLogger("postwacht.serve")
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = await run_in_threadpool(_start, app, settings, holder, metrics)
         scoring = ScoringService(holder)
+        scoring.memory = StoreMemory(database)  # reviewed drafts answered as reviewed (issue 12)
         app.state.database, app.state.scoring = database, scoring
         watcher = (asyncio.create_task(reloader.watch(settings.model_check_seconds))
                    if settings.model_check_seconds > 0 else None)

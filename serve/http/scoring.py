@@ -14,11 +14,15 @@ from typing import Any
 
 from corpus.settings import SERVICE_BATCH_CHUNK_ITEMS, SERVICE_MICRO_BATCH_ITEMS
 from serve.http.state import ScorerHolder
+from serve.store.review_memory import StoreMemory
 
 Result = dict[str, Any]
 
 
 class ScoringService:
+    # reviewed drafts are answered with the reviewer's labels (serve/store/review_memory.py); set by the app
+    memory: StoreMemory | None = None
+
     def __init__(self, holder: ScorerHolder, max_batch: int = SERVICE_MICRO_BATCH_ITEMS) -> None:
         self.holder = holder
         self.max_batch = max_batch
@@ -28,6 +32,12 @@ class ScoringService:
 
     def _score_many(self, items: list[dict[str, Any]]) -> list[Result]:
         # runs on the worker thread; the holder is read per batch so a swapped model is picked up
+        scorer = self.holder.get()
+        results = scorer.score_many(items)
+        return self.memory.apply(items, results, scorer.protocol) if self.memory else results
+
+    def _score_model(self, items: list[dict[str, Any]]) -> list[Result]:
+        # the model's own answer, without the review memory (what a new review records as predicted)
         return self.holder.get().score_many(items)
 
     async def score(self, item: dict[str, Any]) -> Result:
@@ -69,7 +79,7 @@ class ScoringService:
 
     def score_blocking(self, item: dict[str, Any]) -> Result:
         """For plain `def` routes (run in the threadpool): wait for the worker thread."""
-        return self._executor.submit(self._score_many, [item]).result()[0]
+        return self._executor.submit(self._score_model, [item]).result()[0]
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

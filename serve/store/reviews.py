@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, delete, event, exists, func, select
 from sqlalchemy.orm import Session
 
 from corpus.splits import split_for
 from corpus.vocabulary import LABELS
 from serve.store.models_db import PREDICTED, REVIEWER, AuditEvent, QueueItem, Review, ReviewLabel, utcnow
+
+# ---- change counter (the reviewed-case memory, serve/store/review_memory.py, reloads on a change) ----
+_CHANGED = "postwacht.reviews_changed"
+_generation = itertools.count(1)
+_generation_lock = threading.Lock()
+_current_generation = 0
+
+
+def _mark_changed(session: Session) -> None:
+    session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed_change(session: Session) -> None:
+    global _current_generation
+    if session.info.pop(_CHANGED, False):
+        with _generation_lock:
+            _current_generation = next(_generation)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_change(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def reviews_generation() -> int:
+    """Goes up each time a transaction of this process that stored, deleted or purged reviews commits."""
+    return _current_generation
 
 
 def storable_text(value: str) -> str:
@@ -58,6 +88,7 @@ def create_review(session: Session, *, text: str, role: str, reviewer_labels: li
                      + [ReviewLabel(source=REVIEWER, label=lab) for lab in mine])
     session.add(review)
     session.flush()
+    _mark_changed(session)
     audit(session, actor, "review.create", token_id=token_id, review_id=review.id,
           detail={"agrees": review.agrees, "reviewer_labels": mine, "predicted_labels": predicted,
                   "chars": len(text)})
@@ -94,6 +125,7 @@ def get_review(session: Session, review_id: int) -> Review | None:
 def delete_review(session: Session, review: Review, *, token_id: int | None, actor: str) -> None:
     audit(session, actor, "review.delete", token_id=token_id, review_id=review.id)
     session.delete(review)
+    _mark_changed(session)
 
 
 def corpus_row(review: Review) -> dict[str, Any]:
@@ -122,6 +154,8 @@ def purge_reviews(session: Session, days: int, *, actor: str, now: datetime | No
     old_ids = select(Review.id).where(Review.created_at < cutoff)
     session.execute(delete(ReviewLabel).where(ReviewLabel.review_id.in_(old_ids)))
     count = session.execute(delete(Review).where(Review.created_at < cutoff)).rowcount or 0
+    if count:
+        _mark_changed(session)
     if count or queued or actor != "system":  # the start-up purge leaves no trace when it deleted nothing
         audit(session, actor, "review.purge", detail={"deleted": count, "retention_days": days,
                                                       **({"queue_deleted": queued} if queued else {})})
