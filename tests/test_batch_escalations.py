@@ -158,7 +158,7 @@ def test_the_report_opens_with_the_escalation_list(tmp_path: Path, scorer: Score
     section = html.index('<section class="esc"')
     # first: before the counts, the charts and the highest-risk rows
     assert section < html.index('<div class="kpis">') < html.index("<h2>Risiconiveau</h2>")
-    assert section < html.index("Berichten met het hoogste risico")
+    assert section < html.index('<section id="cases"')
     assert f"Eerst doen: {len(escalated)} escalaties" in html
     items = html[section:html.index("</section>", section)]
     rows = [i + 1 for i, r in enumerate(jsonl(tmp_path / "out.jsonl")) if r["escalate"] is True]
@@ -167,8 +167,9 @@ def test_the_report_opens_with_the_escalation_list(tmp_path: Path, scorer: Score
         assert f"id {result['id']}" in items
     assert items.count("Meld dit bij de directie") + items.count("Zorgsignaal: vertel het iemand") == len(rows)
     assert "Wat u doet" in items
-    for external in ("<script", "<link", "src=", "url(", "@import"):
-        assert external not in html
+    page = html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # a namespace, not a fetch
+    for external in ("<script src", "<link", "src=", "url(", "@import", "http://", "https://"):
+        assert external not in page
 
 
 def synthetic(row_id: str, *, escalate: bool, redacted: str = "bel [TELEFOONNUMMER]") -> dict[str, Any]:

@@ -34,11 +34,11 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 # ---- JSONL ------------------------------------------------------------------------------
-def test_jsonl_rows_keep_id_type_and_number_rows_without_id(tmp_path: Path) -> None:
+def test_jsonl_ids_are_strings_and_rows_without_id_get_their_number(tmp_path: Path) -> None:
     lines = [{"id": 17, "text": "a"}, {"id": "b-2", "text": "b", "role": "ouder"}, {"text": "c"}, {"id": "", "text": "d"}]
     path = _write(tmp_path / "in.jsonl", "\n".join(json.dumps(x) for x in lines).encode() + b"\n")
     rows = _rows(path, "jsonl")
-    assert [r.id for r in rows] == [17, "b-2", 3, 4]
+    assert [r.id for r in rows] == ["17", "b-2", "3", "4"]
     assert [r.text for r in rows] == ["a", "b", "c", "d"]
     assert rows[1].role == "ouder" and rows[0].role is None
     assert all(r.error is None for r in rows)
@@ -47,7 +47,7 @@ def test_jsonl_rows_keep_id_type_and_number_rows_without_id(tmp_path: Path) -> N
 def test_jsonl_blank_lines_and_bom_are_not_rows(tmp_path: Path) -> None:
     data = b'\xef\xbb\xbf{"id": 1, "text": "a"}\n\n   \r\n{"id": 2, "text": "b"}'  # no final newline
     rows = _rows(_write(tmp_path / "in.jsonl", data), "jsonl")
-    assert [(r.number, r.id, r.error) for r in rows] == [(1, 1, None), (2, 2, None)]
+    assert [(r.number, r.id, r.error) for r in rows] == [(1, "1", None), (2, "2", None)]
 
 
 def test_jsonl_bad_lines_become_error_rows_in_place(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_jsonl_bad_lines_become_error_rows_in_place(tmp_path: Path) -> None:
     ]) + b"\n"
     rows = _rows(_write(tmp_path / "in.jsonl", data), "jsonl")
     assert [r.error for r in rows] == [None, INVALID_UTF8, INVALID_JSON, NOT_AN_OBJECT, None]
-    assert [r.id for r in rows] == ["ok1", "utf", 3, 4, "ok2"]
+    assert [r.id for r in rows] == ["ok1", "utf", "3", "4", "ok2"]
     assert rows[1].text is None
 
 
@@ -90,7 +90,7 @@ def test_csv_header_aliases_multiline_cells_and_missing_role(tmp_path: Path) -> 
     data = ('\ufeffID,Tekst,Rol\r\n1,"regel een\r\nregel twee, met komma",ouder\r\n2,"zegt ""hoi""",\r\n'
             '3,kort\r\n,zonder id,leerling\r\n,,\r\n').encode()
     rows = _rows(_write(tmp_path / "in.csv", data), "csv")
-    assert [r.id for r in rows] == ["1", "2", "3", 4]
+    assert [r.id for r in rows] == ["1", "2", "3", "4"]
     assert rows[0].text == "regel een\r\nregel twee, met komma" and rows[0].role == "ouder"
     assert rows[1].text == 'zegt "hoi"' and rows[1].role == ""
     assert rows[2].text == "kort" and rows[2].role is None
@@ -165,7 +165,7 @@ def test_xlsx_rows_stream_with_their_types(tmp_path: Path, monkeypatch: pytest.M
     path = tmp_path / "in.xlsx"
     wb.save(path)
     rows = _rows(path, "xlsx")
-    assert [r.id for r in rows] == [1, "b", 3, "lang"]
+    assert [r.id for r in rows] == ["1", "b", "3", "lang"]
     assert rows[0].text == "hallo daar" and rows[1].text == "112"
     assert rows[3].error == TEXT_TOO_LONG
     assert estimate_rows(path, "xlsx") == 5

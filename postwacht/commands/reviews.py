@@ -135,6 +135,15 @@ def _reviews_import(args: argparse.Namespace) -> int:
     from serve.store import import_results, queue_counts
 
     results_path = Path(args.file)
+    if args.flagged:
+        from serve.batch.cases import flagged_format
+        from serve.batch.writers import OutputError
+
+        try:
+            flagged_format(Path(args.flagged))
+        except OutputError as exc:
+            print(f"FOUT: {exc}", file=sys.stderr)
+            return 2
     try:
         results = _read_results(results_path)
         texts = _read_input(Path(args.input)) if args.input else {}
@@ -155,8 +164,73 @@ def _reviews_import(args: argparse.Namespace) -> int:
         print("Batchresultaten bevatten geen tekst: geef het oorspronkelijke invoerbestand mee met --input.",
               file=sys.stderr)
     print(f"Wachtrij: {counts['open']} open, {counts['done']} beoordeeld, {counts['skipped']} overgeslagen. "
-          "Werk hem af op de pagina (Voor reviewers → Wachtrij).")
+          f"Werk hem af op {args.url.rstrip('/')}/wachtrij.")
+    if args.report or args.flagged:
+        with _session() as session:
+            links = queue_items_of(session, results, texts)
+        base = args.url.rstrip("/")
+
+        def link(row_id: str) -> str:
+            return f"{base}/wachtrij?item={links[row_id]}" if row_id in links else ""
+
+        if args.report:
+            _write_linked_report(Path(args.report), results_path, args.input, results, link)
+            print(f"Rapport met links naar de wachtrij ({len(links)} rijen): {args.report}")
+        if args.flagged:
+            from serve.batch.cases import write_flagged
+
+            n = write_flagged(results_path, "jsonl", Path(args.flagged), queue_link=link)
+            print(f"Gemarkeerde berichten: {n} rij(en) in {args.flagged}")
     return 0 if outcome.added or outcome.already_queued else 1
+
+
+def queue_items_of(session: Any, results: list[dict[str, Any]],
+                   texts: dict[str, tuple[Any, Any]]) -> dict[str, int]:
+    """Row id -> its review-queue item (queued now or before: same text and role), as the import
+    matched them. Items closed since keep their link (the page says they were handled)."""
+    from sqlalchemy import select
+
+    from corpus.vocabulary import InvalidRoleError, check_role
+    from serve.store.models_db import QueueItem
+    from serve.store.queue import text_hash
+    from serve.store.reviews import storable_text
+
+    by_hash: dict[str, str] = {}
+    for result in results:
+        row_id = str(result.get("id"))
+        text, role = result.get("text"), result.get("role")
+        if not isinstance(text, str) and row_id in texts:
+            text, input_role = texts[row_id]
+            role = role or input_role
+        if not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            role = check_role(role)
+        except InvalidRoleError:
+            continue
+        by_hash.setdefault(text_hash(storable_text(text), role), row_id)
+    links: dict[str, int] = {}
+    keys = list(by_hash)
+    for start in range(0, len(keys), 500):
+        rows = session.execute(select(QueueItem.text_hash, QueueItem.id)
+                               .where(QueueItem.text_hash.in_(keys[start:start + 500])))
+        for key, item_id in rows:
+            links[by_hash[key]] = int(item_id)
+    return links
+
+
+def _write_linked_report(path: Path, results_path: Path, input_name: str | None, results: list[dict[str, Any]],
+                         link: Any) -> None:
+    """The batch report again, from the results, with each row linking to its queue item."""
+    from serve.batch.report import write_report
+    from serve.batch.summary import Summary
+
+    summary = Summary()
+    for number, result in enumerate(results, start=1):
+        summary.add_result(number, result)
+    version = summary.model_versions.most_common(1)[0][0] if summary.model_versions else "?"
+    write_report(path, summary, input_name=Path(input_name).name if input_name else results_path.name,
+                 model_version=version, output=results_path, output_format="jsonl", queue_link=link)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -181,4 +255,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "(matched by id), or results that include 'text'.")
     imp.add_argument("file", help="batch results (.jsonl)")
     imp.add_argument("--input", metavar="FILE", help="the batch input the results came from (.jsonl, .csv, .xlsx)")
+    imp.add_argument("--report", metavar="HTML",
+                     help="(re)write the batch report from these results, each flagged row linking to its queue item")
+    imp.add_argument("--flagged", metavar="FILE",
+                     help="also write the flagged rows (.csv or .xlsx) with the link to each one's queue item")
+    imp.add_argument("--url", default="http://127.0.0.1:8000",
+                     help="where the service runs, for those links (default: http://127.0.0.1:8000)")
     imp.set_defaults(func=_reviews_import)
