@@ -9,6 +9,9 @@ import sys
 from corpus.settings import models_dir
 from model.artifacts import ArtifactError, active_version, read_manifest, verify_version
 
+# written into a version's directory when it was promoted with --force (who overrode the gate and why)
+PROMOTION_FILE = "promotion.json"
+
 
 def _list(args: argparse.Namespace) -> int:
     from training.registry import list_versions
@@ -42,22 +45,66 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _promote(args: argparse.Namespace) -> int:
-    from training.registry import activate, retrain_verdict
+def _audit_promotion(version: str, previous: str | None, reason: str, verdict: str | None) -> str | None:
+    """Write a forced promotion to the review store's audit trail; the error text when that failed."""
+    from serve.config import Settings
+    from serve.store import Database
+    from serve.store.reviews import audit
 
-    if not (models_dir() / args.version).is_dir():
-        print(f"FOUT: modelversie {args.version!r} bestaat niet in {models_dir()}; "
-              f"`postwacht models list` toont de versies. "
-              f"(Model version {args.version!r} does not exist; `postwacht models list` shows the versions.)",
+    try:
+        database = Database(Settings.from_env().database_url)
+        try:
+            database.migrate()
+            with database.session() as session:
+                audit(session, "cli", "model.promote_forced",
+                      detail={"version": version, "previous": previous, "gate": verdict, "reason": reason})
+        finally:
+            database.dispose()
+    except Exception as exc:  # the registry note below still records it
+        return type(exc).__name__
+    return None
+
+
+def _promote(args: argparse.Namespace) -> int:
+    import time
+
+    from training.registry import activate, retrain_verdict, write_side_file
+
+    root = models_dir()
+    if not (root / args.version).is_dir():
+        print(f"FOUT: modelversie {args.version!r} bestaat niet in {root}; `postwacht models list` toont de "
+              f"versies. (Model version {args.version!r} does not exist; `postwacht models list` shows them.)",
               file=sys.stderr)
         return 1
+    verdict = retrain_verdict(root / args.version)
+    reason = (args.reason or "").strip()
+    if args.force and not reason:
+        print("FOUT: --force vraagt om --reason \"...\": waarom deze versie toch actief wordt; de reden gaat naar "
+              "de audit. (--force needs --reason.)", file=sys.stderr)
+        return 2
+    if verdict == "refused" and not args.force:
+        print(f"FOUT: de gate heeft {args.version} geweigerd (zie retrain_report.md in de versiemap). Toch "
+              f"activeren: `postwacht models promote {args.version} --force --reason \"...\"`. "
+              "(The gate refused this version; use --force with a reason.)", file=sys.stderr)
+        return 1
+    previous = active_version(root)
     try:
         activate(args.version)
     except ArtifactError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 1
-    if retrain_verdict(models_dir() / args.version) == "refused":
-        print("LET OP: de gate had deze versie geweigerd; zie retrain_report.md in de versiemap.", file=sys.stderr)
+    if args.force:
+        note = {"version": args.version, "previous": previous, "gate": verdict, "reason": reason, "forced": True,
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        write_side_file(root / args.version, PROMOTION_FILE, json.dumps(note, indent=2, ensure_ascii=False))
+        failed = _audit_promotion(args.version, previous, reason, verdict)
+        if failed:
+            print(f"LET OP: de audit in de reviewstore kon niet worden bijgewerkt ({failed}); de reden staat in "
+                  f"{root / args.version / PROMOTION_FILE}. (Audit not written.)", file=sys.stderr)
+        else:
+            print("reden vastgelegd in de audit (model.promote_forced)")
+        if verdict == "refused":
+            print("LET OP: de gate had deze versie geweigerd; zie retrain_report.md in de versiemap.", file=sys.stderr)
     print(f"actief model: {args.version}")
     print("Een draaiende service laadt het binnen enkele seconden (of direct: POST /v1/admin/reload).")
     return 0
@@ -100,6 +147,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=_show)
     pr = msub.add_parser("promote", help="make a version active")
     pr.add_argument("version")
+    pr.add_argument("--force", action="store_true",
+                    help="activate a version the retrain gate refused (needs --reason; written to the audit)")
+    pr.add_argument("--reason", metavar="TEXT", help="why the version is activated anyway (with --force)")
     pr.set_defaults(func=_promote)
     msub.add_parser("rollback", help="re-activate the previously active version").set_defaults(func=_rollback)
     msub.add_parser("ensure", help="train a model if none is active (first run)").set_defaults(func=_ensure)
