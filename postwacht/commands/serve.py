@@ -22,9 +22,12 @@ from typing import Any
 def _service_logging(verbose: bool) -> None:
     # The CLI and the model quiet the root logger; the service's own lines (ids, sizes, timings,
     # never text) and uvicorn's start-up lines should still show.
+    # Alembic stays quiet (serve.store.database) unless -v; the store logs one line on its schema.
     level = logging.DEBUG if verbose else logging.INFO
-    for name in ("postwacht", "uvicorn", "alembic.runtime.migration"):
+    for name in ("postwacht", "postwacht.db", "uvicorn"):
         logging.getLogger(name).setLevel(level)
+    if verbose:
+        logging.getLogger("alembic").setLevel(logging.INFO)
 
 
 def check_protocols() -> bool:

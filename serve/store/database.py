@@ -9,13 +9,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger("postwacht.db")
 
@@ -45,6 +46,9 @@ def make_engine(url: str) -> Engine:
 
 def alembic_config(connection: Any | None = None) -> Config:
     """Alembic without alembic.ini: the script location is this package's migrations/."""
+    quiet_alembic()  # before alembic is imported: it logs its plugins at import time
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -53,14 +57,37 @@ def alembic_config(connection: Any | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def quiet_alembic() -> None:
+    """Alembic logs about ten INFO lines on every run (plugins, context, each revision). Keep them out
+    unless a caller configured the `alembic` logger itself (the CLI does with -v/--verbose)."""
+    logger = logging.getLogger("alembic")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+
+
+def current_revision(connection: Any) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; returns the revisions before and after."""
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        from alembic import command
+
+        before = current_revision(connection)
+        command.upgrade(config, revision)
+        return before, current_revision(connection)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        from alembic import command
+
+        command.downgrade(config, revision)
 
 
 class Database:
@@ -76,8 +103,11 @@ class Database:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        upgrade(self.engine)
-        log.info("database schema up to date (%s)", self.dialect)
+        before, after = upgrade(self.engine)
+        if before == after:
+            log.info("database schema up to date (%s, revision %s)", self.dialect, after)
+        else:
+            log.info("database schema migrated (%s, revision %s -> %s)", self.dialect, before or "none", after)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
