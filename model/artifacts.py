@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,13 +83,30 @@ def load_version_dir(version_dir: Path) -> ModelBundle:
                        glue_vocab=payload.get("glue_vocab", frozenset()))
 
 
+# What ACTIVE may name: one directory of the registry, never a path.
+_VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
 def active_version(root: Path | None = None) -> str | None:
+    """The version ACTIVE names, None when there is no pointer (or it is empty). Raises
+    ArtifactError when it names anything but a plain version name of this registry (a path,
+    `..`, an absolute path, a version that does not exist): the pointer is never followed out."""
     root = root or models_dir()
     pointer = root / ACTIVE_POINTER
     if not pointer.exists():
         return None
     name = pointer.read_text(encoding="utf-8").strip()
-    return name or None
+    if not name:
+        return None
+    if not _VERSION_NAME.match(name) or ".." in name:
+        raise ArtifactError(f"{pointer} noemt geen versie maar {name[:80]!r}; zet er een versienaam in met "
+                            f"`postwacht models promote VERSIE`. (ACTIVE must name a version, not a path.)")
+    version_dir = root / name
+    if not version_dir.is_dir() or version_dir.resolve().parent != root.resolve():
+        raise ArtifactError(f"{pointer} noemt versie {name!r}, maar die staat niet in {root}; kies een "
+                            f"bestaande met `postwacht models promote VERSIE`. (ACTIVE names a version "
+                            f"that is not in the registry.)")
+    return name
 
 
 def load_active(root: Path | None = None) -> ModelBundle:

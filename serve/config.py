@@ -5,7 +5,11 @@ corpus/settings.py ("service and batch policy").
 POSTWACHT_DATABASE_URL              default sqlite:///<var>/postwacht.db (WAL); postgresql://… works too
 POSTWACHT_REVIEW_RETENTION_DAYS     reviews older than this are purged (start-up, `postwacht reviews purge`);
                                     default 365, 0 keeps reviews for ever
-POSTWACHT_REQUIRE_TOKEN_FOR_SCORING true / false / auto (default: required unless bound to loopback)
+POSTWACHT_REQUIRE_TOKEN_FOR_SCORING true / false / auto (default: required unless bound to loopback;
+                                    on a loopback bind, required for requests relayed by a reverse
+                                    proxy, i.e. with X-Forwarded-For, Forwarded or X-Real-IP, or from
+                                    another address). Behind a reverse proxy set it to true
+                                    (docs/deploy.md).
 POSTWACHT_ADMIN_TOKEN               enables /v1/admin/* for a bearer with exactly this value
 POSTWACHT_CORS_ORIGINS              comma-separated origins allowed by CORS (default: none, CORS off)
 POSTWACHT_MODEL_CHECK_SECONDS       how often the service checks the models/ACTIVE pointer and loads a
@@ -25,6 +29,7 @@ from corpus.settings import (
     MAX_BATCH_ITEMS,
     MAX_CHARS_HTTP,
     MAX_CHARS_HTTP_BATCH_ITEM,
+    MAX_CHARS_HTTP_BATCH_TOTAL,
     REVIEW_RETENTION_DAYS,
     SERVICE_MODEL_CHECK_SECONDS,
     var_dir,
@@ -72,12 +77,15 @@ class Settings:
     database_url: str = field(default_factory=default_database_url)
     review_retention_days: int = REVIEW_RETENTION_DAYS
     require_token_for_scoring: bool = False
+    # auto mode on a loopback bind: scoring is open to this machine, a proxied request needs a token
+    token_for_proxied_scoring: bool = False
     admin_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     max_text_chars: int = MAX_CHARS_HTTP
     max_batch_text_chars: int = MAX_CHARS_HTTP_BATCH_ITEM
     max_batch_items: int = MAX_BATCH_ITEMS
+    max_batch_total_chars: int = MAX_CHARS_HTTP_BATCH_TOTAL
     model_check_seconds: float = 0.0
 
     @classmethod
@@ -106,6 +114,7 @@ class Settings:
             review_retention_days=days,
             # Scoring is open only to this machine unless the installer says otherwise.
             require_token_for_scoring=(not is_loopback(host)) if require is None else require,
+            token_for_proxied_scoring=require is None and is_loopback(host),
             admin_token=env.get("POSTWACHT_ADMIN_TOKEN") or None,
             cors_origins=origins,
             host=host,

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from model import Scorer
 from serve.config import Settings, normalize_database_url
 from serve.http.app import create_app
+from serve.http.auth import FailedTokenLimiter
 from serve.store.database import Database
 from serve.store.tokens import add_token
 
@@ -49,7 +50,11 @@ def settings_for(url: str, **overrides: Any) -> Settings:
 
 
 def make_app(scorer: Scorer, url: str, **overrides: Any) -> FastAPI:
-    return create_app(settings_for(url, **overrides), scorer=scorer)
+    app = create_app(settings_for(url, **overrides), scorer=scorer)
+    # Tests send wrong tokens on purpose, many from one client; the failed-token limit has tests of
+    # its own (test_http_sharp_edges.py), which put the real limiter back.
+    app.state.token_limiter = FailedTokenLimiter(burst=1_000_000)
+    return app
 
 
 @contextmanager

@@ -22,11 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from corpus.protocol import Protocol, ProtocolError, load_all_protocols
 from model import Scorer, load_scorer
 from serve.config import Settings
+from serve.http.auth import FailedTokenLimiter
 from serve.http.errors import EXCEPTION_HANDLERS
 from serve.http.metrics import Metrics
 from serve.http.middleware import RequestObserver
 from serve.http.responses import SafeJSONResponse
 from serve.http.routes import admin, health, page, protocol, queue, reviews, score
+from serve.http.routes.docs import add_docs
 from serve.http.routes.page import STATIC_DIR
 from serve.http.scoring import ScoringService
 from serve.http.state import ModelReloader, ScorerHolder
@@ -41,7 +43,8 @@ Controleert concepten voor social media tegen het Social Media Protocol van KC D
 (Checks social-media drafts against the school's Social Media Protocol.)
 
 Scoring is open on localhost; review routes need `Authorization: Bearer <reviewer token>`
-(`postwacht tokens add NAME`). Errors carry a `code` and a message in Dutch and English.
+(`postwacht tokens add NAME`). Behind a reverse proxy scoring needs a token too (docs/deploy.md).
+Errors carry a `code` and a message in Dutch and English; 429 answers carry `Retry-After`.
 """
 
 
@@ -105,13 +108,16 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         title="Postwacht", version=_package_version("postwacht"), description=DESCRIPTION, lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         default_response_class=SafeJSONResponse,
+        docs_url=None, redoc_url=None,  # add_docs: the same pages with their assets served from here
     )
     app.state.settings, app.state.metrics, app.state.holder = settings, metrics, holder
+    app.state.token_limiter = FailedTokenLimiter()
     app.state.reloader = reloader
     app.state.database, app.state.scoring = None, None
     for module in (score, protocol, reviews, queue, admin, health, page):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    add_docs(app)
     if settings.cors_origins:  # off unless the installer lists origins
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])

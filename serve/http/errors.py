@@ -73,6 +73,49 @@ def batch_too_large(items: int, limit: int) -> ApiError:
                     f"Batch too large: {items} items, at most {limit}.", items=items, max_items=limit)
 
 
+def batch_too_many_chars(chars: int, limit: int) -> ApiError:
+    return ApiError(413, "batch_too_large",
+                    f"Te veel tekst in één keer: {chars} tekens, maximaal {limit}. Splits de lijst "
+                    "of gebruik `postwacht batch`.",
+                    f"Batch too large: {chars} characters in all, at most {limit}.",
+                    chars=chars, max_chars=limit)
+
+
+EMPTY_TEXT_NL = "De tekst is leeg. Typ of plak eerst een bericht."
+EMPTY_TEXT_EN = "The text is empty."
+
+
+def empty_text() -> ApiError:
+    return ApiError(422, "empty_text", EMPTY_TEXT_NL, EMPTY_TEXT_EN)
+
+
+INVALID_ID_NL = "Ongeldig id: gebruik tekst of een eindig getal (geen NaN of Infinity)."
+INVALID_ID_EN = "Invalid id: use a string or a finite number (not NaN or Infinity)."
+
+
+def invalid_id() -> ApiError:
+    return ApiError(422, "invalid_id", INVALID_ID_NL, INVALID_ID_EN)
+
+
+def busy(retry_after: int, batch: bool) -> ApiError:
+    """429: the scoring queue is full (a batch already running, or too many drafts waiting)."""
+    if batch:
+        nl = (f"Er wordt al een lijst beoordeeld. Probeer het over {retry_after} seconden opnieuw, "
+              "of gebruik `postwacht batch` voor grote lijsten.")
+        en = f"Another batch is being scored; retry in {retry_after} seconds."
+    else:
+        nl = f"Het is nu erg druk. Probeer het over {retry_after} seconden opnieuw."
+        en = f"Too many drafts waiting; retry in {retry_after} seconds."
+    return ApiError(429, "busy", nl, en, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
+def too_many_failed_tokens(retry_after: int) -> ApiError:
+    return ApiError(429, "too_many_attempts",
+                    f"Te veel pogingen met een onjuist token. Wacht {retry_after} seconden en probeer het opnieuw.",
+                    f"Too many attempts with a wrong token; retry in {retry_after} seconds.",
+                    headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
 def not_scorable(message: str) -> ApiError:
     return ApiError(422, "not_scorable", message, message)
 
@@ -162,6 +205,8 @@ async def handle_validation_error(request: Request, exc: Exception) -> SafeJSONR
                                            "Malformed JSON in the request body."), status_code=400)
     if errors and all(e.get("loc", ())[-1:] == ("role",) for e in errors):
         return error_response(unknown_role(None))
+    if errors and all(e.get("loc", ())[-1:] == ("id",) for e in errors):
+        return error_response(invalid_id())
     # Only where and what: the submitted value (`input`) may be draft text and is never echoed.
     listed = [{"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}
               for e in errors[:20]]

@@ -19,14 +19,20 @@ from corpus.settings import HTTP_MAX_BATCH_BODY_BYTES, HTTP_MAX_BODY_BYTES
 from serve.http.errors import INTERNAL, error_body
 from serve.http.metrics import Metrics
 from serve.http.responses import SafeJSONResponse
+from serve.http.routes.docs import DOCS_PATHS
 
 log = logging.getLogger("postwacht.http")
 
 # Paths whose bodies may be large (a batch of up to MAX_BATCH_ITEMS drafts): HTTP_MAX_BATCH_BODY_BYTES.
 LARGE_BODY_PATHS = frozenset({"/v1/score/batch"})
-# The page loads nothing from elsewhere; /docs (Swagger UI from its CDN) is left without a CSP.
+# The page loads nothing from elsewhere. Neither do the API docs (serve/http/routes/docs.py, assets
+# from the installed fastapi-offline package); their pages start Swagger UI / ReDoc with an inline
+# script, and ReDoc runs a worker from a blob.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -38,6 +44,10 @@ def _route_name(scope: Scope) -> str:
 
 def _is_page(path: str) -> bool:
     return path == "/" or path.startswith("/static/")
+
+
+def _is_docs(path: str) -> bool:
+    return path in DOCS_PATHS or path.startswith(DOCS_PATHS[-1])
 
 
 def _safe_traceback(exc: BaseException) -> str:
@@ -82,6 +92,8 @@ class RequestObserver:
                 if _is_page(path):
                     out["content-security-policy"] = PAGE_CSP
                     out["x-frame-options"] = "DENY"
+                elif _is_docs(path):
+                    out["content-security-policy"] = DOCS_CSP
             elif message["type"] == "http.response.body":
                 state["out"] += len(message.get("body", b""))
             await send(message)

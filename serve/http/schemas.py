@@ -7,19 +7,26 @@ shared/guide/interface.md; the score routes validate every result they send agai
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from corpus.protocol import get_protocol
 from corpus.settings import MAX_CHARS_HTTP
 from corpus.vocabulary import ROLES
 from model.result import ArticleRef, Consequence, Finding, LabelId, LabelScore, Level, ScoreResult
+from serve.http.validation import id_string
 from serve.store.models_db import PREDICTED, REVIEWER, QueueItem, Review
 
 __all__ = ["ArticleRef", "Consequence", "Finding", "LabelScore", "Level", "ScoreResult"]  # re-exported
 
 STAFF_ROLE = "medewerker"  # reviewers are staff: an escalated queue item tells them what staff must do
-TEXT_DOC = f"The draft (at most {MAX_CHARS_HTTP:,} characters; longer drafts get 413)."
+TEXT_DOC = (f"The draft (at most {MAX_CHARS_HTTP:,} characters; longer drafts get 413, an empty or "
+            "whitespace-only one 422).")
+ID_DOC = ("Your reference, echoed in the result as a string: a number is stringified (7 -> \"7\"); "
+          "NaN, Infinity or a number too large to be finite (1e400) gets 422.")
+# The caller's id, as the service echoes it: a string (serve/http/validation.py: id_string).
+RequestId = Annotated[str | None, BeforeValidator(id_string)]
 ROLE_DOC = f"Author role: one of {', '.join(ROLES)}. Empty or missing means onbekend."
 SCHOOL_DOC = ("A school of this install (GET /v1/schools): its protocol decides articles and advice. "
               "Missing means the default school; an unknown one gets 422 listing the valid schools.")
@@ -28,7 +35,7 @@ SCHOOL_DOC = ("A school of this install (GET /v1/schools): its protocol decides 
 class ScoreRequest(BaseModel):
     text: str = Field(description=TEXT_DOC, examples=["Hoi allemaal, het nummer van Daan is 06-12345678."])
     role: str | None = Field(default=None, description=ROLE_DOC, examples=["ouder"])
-    id: str | int | None = Field(default=None, description="Your reference; echoed in the result.")
+    id: RequestId = Field(default=None, description=ID_DOC)
     school: str | None = Field(default=None, description=SCHOOL_DOC)
 
 

@@ -69,6 +69,7 @@ class ModelReloader:
         self.root = root
         self._lock = threading.Lock()
         self._failed: str | None = None  # a pointer target that did not load: not retried every tick
+        self._bad_pointer: str | None = None  # a refused pointer: logged once, not every tick
 
     def _registry(self) -> Path:
         return self.root or models_dir()
@@ -109,6 +110,12 @@ class ModelReloader:
             version = active_version(self._registry())
         except OSError:
             return None
+        except ArtifactError as exc:  # ACTIVE names a path or a missing version: never followed
+            if str(exc) != self._bad_pointer:
+                log.warning("model pointer refused, still serving %s: %s", self.current_version(), exc)
+                self._bad_pointer = str(exc)
+            return None
+        self._bad_pointer = None
         if version is None or version == self.current_version() or version == self._failed:
             return None
         try:
