@@ -313,3 +313,62 @@ def test_retrain_without_an_active_model_says_so(tmp_path, monkeypatch, capsys):
     reviews = write_jsonl(tmp_path / "r.jsonl", [reviewed("r-1", "hoi", [])])
     assert main(["retrain", "--reviews", str(reviews)]) == 1
     assert "Geen actief model" in capsys.readouterr().err
+
+
+# ---- the default held-back set, scheduled runs, stable thresholds --------------------------------
+def distinct_texts(n: int) -> list[str]:
+    """n texts of random letters: no two are near-duplicates."""
+    rng = np.random.default_rng(5)
+    return [" ".join("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 6)) for _ in range(6)) for _ in range(n)]
+
+
+def test_by_default_reviewed_cases_are_held_back_only_when_enough_to_gate():
+    few = [reviewed(f"r-{i:03d}", t, []) for i, t in enumerate(distinct_texts(20))]
+    plan = merge_reviewed(few, [], holdout=None)
+    assert plan.holdout == [] and len(plan.training) == 20 and not plan.holdout_gates
+    many = [reviewed(f"r-{i:03d}", t, []) for i, t in enumerate(distinct_texts(150))]
+    plan = merge_reviewed(many, [], holdout=None)
+    assert len(plan.holdout) == 30 and plan.holdout_gates
+    assert [r["id"] for r in plan.holdout] == [f"r-{i:03d}" for i in range(120, 150)]  # the newest
+    explicit = merge_reviewed(few, [], holdout=0.2)
+    assert len(explicit.holdout) == 4 and not explicit.holdout_gates  # shown, does not gate
+    assert explicit.counts()["held_back_gates"] is False
+
+
+def test_if_new_counts_reviews_the_last_retrain_did_not_see(tmp_path, monkeypatch, capsys):
+    from training.retrain import last_retrain, new_reviews
+
+    root = tmp_path / "models"
+    for name, finished, ids in (("pw-a", "2026-11-01T02:30:00+0100", ["r-1"]),
+                                ("pw-b", "2026-11-02T02:30:00+0100", ["r-1", "r-2"])):
+        (root / name).mkdir(parents=True)
+        (root / name / "retrain.json").write_text(json.dumps({"candidate": name, "finished": finished,
+                                                              "reviewed_ids": ids}))
+    assert last_retrain(root)["candidate"] == "pw-b"
+    cases = [reviewed("r-1", "een", []), reviewed("r-2", "twee", []), reviewed("r-3", "drie", [])]
+    assert new_reviews(cases, root) == ["r-3"]
+    assert new_reviews(cases, tmp_path / "elders") == ["r-1", "r-2", "r-3"]  # never retrained: all new
+
+    monkeypatch.setenv("POSTWACHT_MODELS_DIR", str(root))
+    path = write_jsonl(tmp_path / "r.jsonl", cases)
+    assert main(["retrain", "--reviews", str(path), "--if-new", "2"]) == 0
+    assert "Niets te doen: 1 nieuwe beoordeling(en) sinds de vorige retrain, minder dan 2" in capsys.readouterr().out
+    assert main(["retrain", "--reviews", str(path), "--if-new", "1"]) == 1  # goes on: and finds no active model
+    captured = capsys.readouterr()
+    assert "1 nieuwe beoordeling(en)" in captured.out and "Geen actief model" in captured.err
+
+
+def test_a_kept_threshold_stays_unless_a_new_one_is_clearly_better():
+    from model.classifier import calibrate, tune_threshold
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.3).astype(int)
+    margins = rng.normal(0, 1, 400) + 2.0 * y
+    calibrator = calibrate(margins, y)
+    grid = np.round(np.arange(0.35, 0.8 + 1e-9, 0.01), 2)
+    weights = np.ones(400)
+    best = tune_threshold(calibrator, margins, y, weights, grid, 1)
+    assert tune_threshold(calibrator, margins, y, weights, grid, 1, keep=None, keep_margin=0.5) == best
+    near = round(best + 0.01, 2)
+    assert tune_threshold(calibrator, margins, y, weights, grid, 1, keep=near, keep_margin=0.05) == near
+    assert tune_threshold(calibrator, margins, y, weights, grid, 1, keep=0.8, keep_margin=0.0) == best
