@@ -102,3 +102,63 @@ def test_a_reviewer_works_through_the_queue_with_the_keyboard(server):
 def _artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def test_the_queue_page_shows_the_verdict_and_evidence_and_opens_a_linked_item(server, scorer):
+    """/wachtrij: the draft with its evidence marked, the level, flagged labels and scores (all of
+    them on request); `?item=ID` (the batch report's link) opens that item first.
+    Screenshot: test-artifacts/page-queue-evidence.png."""
+    base, db_url = server
+    _, token = new_token(db_url, name="juf Evi")
+    items = httpx.get(f"{base}/v1/queue", headers=bearer(token)).json()["items"]
+    target = next(i for i in items if i["source_id"] == "q-3")  # "die juf is echt dom"
+    expected = scorer.score(target["text"], role=target["role"])
+    detail = httpx.get(f"{base}/v1/queue/{target['id']}", headers=bearer(token))
+    assert detail.status_code == 200
+    assert detail.json()["result"]["labels"] == expected["labels"] and detail.json()["status"] == "open"
+    assert httpx.get(f"{base}/v1/queue/{target['id']}").status_code == 401
+    assert httpx.get(f"{base}/v1/queue/999999", headers=bearer(token)).status_code == 404
+    flagged = [lab for lab, v in expected["labels"].items() if v["flagged"]]
+    assert flagged, "the fixture message must flag something"
+
+    with chromium_browser(sync_api) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="nl-NL")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        response = page.goto(f"{base}/wachtrij?item={target['id']}")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_selector("body[data-ready='true']")
+        assert page.is_hidden("#queue")
+        page.fill("#token", token)
+        page.click("#signin")
+        page.wait_for_selector(f"body[data-item='{target['id']}']")
+        assert page.inner_text("#queue-text") == target["text"]
+        assert page.is_hidden("#signin-form") and page.is_visible("#signed-in")
+        assert "afstand tot een drempel" not in page.inner_text("#queue-item")
+        # the verdict: level and risk, the flagged labels with their scores
+        level_word = {"geen": "Geen risico", "laag": "Laag risico", "midden": "Midden risico", "hoog": "Hoog risico"}
+        assert page.inner_text("#queue-level") == f"{level_word[expected['level']]} (risico {expected['risk']:.2f})"
+        shown = page.eval_on_selector_all("#queue-flagged li[data-label]", "ls => ls.map(l => l.dataset.label)")
+        assert shown == flagged
+        # the evidence: marked in the draft, exactly the spans of the findings behind a label
+        marks = page.eval_on_selector_all("#queue-text mark.ev", "ms => ms.map(m => m.textContent)")
+        spans = sorted({(f["start"], f["end"]) for f in expected["findings"] if f["label"]})
+        assert marks and set(marks) <= {target["text"][s:e] for s, e in spans}
+        assert page.locator("#queue-evidence li[data-label]").count() >= 1
+        # every score only on request
+        assert not page.is_visible(".q-scores")
+        page.click("#queue-scores summary")
+        assert page.locator("#queue-score-rows tr").count() == len(LABELS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "page-queue-evidence.png"), full_page=True)
+
+        # the keyboard works here too: save the item as reviewed, then its link says so
+        page.focus("#queue-item")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#queue-status:has-text('Opgeslagen')")
+        page.goto(f"{base}/wachtrij?item={target['id']}")
+        page.wait_for_selector("body[data-ready='true']")
+        page.wait_for_selector("#queue-closed:not([hidden])")
+        assert "al beoordeeld" in page.inner_text("#queue-closed")
+    assert errors == []
