@@ -1,13 +1,17 @@
 """The learning loop end to end, on a reduced corpus so CI can afford real training runs:
 
-- an invented slang insult the model misses is labelled by reviewers (through the API), `postwacht
-  retrain` learns it, the gate promotes, the running service reloads and flags it, and a rollback
-  brings back the old version with exactly its old behaviour;
-- a candidate trained on flipped labels is refused, per label, and the active model stays;
+- a realistic mixed review session (false alarms and misses over every label, labelled by the
+  guide, plus a few agreeing reviews) is stored through the API; the reviewed drafts are answered
+  as reviewed at once (the review memory), `postwacht retrain` with the default gate promotes the
+  candidate, the candidate alone gets the reviewed cases right and no longer flags unseen variants
+  of a reviewed false alarm, the running service reloads it, `--if-new` sees nothing new, and a
+  rollback brings back the old version with exactly its old behaviour;
+- a candidate trained on flipped labels is refused, per label, with advice; it is kept, cannot be
+  promoted without --force, and a forced promotion writes its reason to the audit;
 - a retrain killed while training leaves the active model intact and the service answering.
 
 The base model is trained once per module into a template registry; each test works on a copy
-(POSTWACHT_MODELS_DIR), never on models/.
+(POSTWACHT_MODELS_DIR), never on models/. Two retrains in all (about a minute each on 2 cores).
 """
 
 from __future__ import annotations
@@ -24,38 +28,54 @@ from typing import Any
 
 import pytest
 from serve_support import bearer, client_for, new_token, sqlite_url
+from sqlalchemy import select
 
 from corpus.dataset import iter_examples, write_jsonl
+from corpus.vocabulary import LABELS
 from model import Scorer
 from model.artifacts import active_version, load_active, load_version_dir, verify_version
 from postwacht.cli import main
+from serve.store.database import Database
+from serve.store.models_db import AuditEvent
 from training.retrain import RetrainLock, read_retrain_status
 from training.train import train
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = "beheer-geheim"
-# An invented insult: no lexicon or corpus row knows it. "jij bent echt een vlorpknaak" is not
-# usable: the construction "jij bent echt een …" alone already makes the model flag it.
-PROBE = "hoi vlorpknaak"
-SLANG = [
-    "hey vlorpknaak, waar was je vandaag", "wat ben jij een vlorpknaak zeg", "Daan is echt een vlorpknaak",
-    "kijk die vlorpknaak nou weer lopen", "vlorpknaak 😂😂 wat doe je", "doe normaal vlorpknaak",
-    "jullie zijn allemaal vlorpknaken", "Sem de vlorpknaak heeft weer gebeld",
-    "die vlorpknaak van groep 7 zit weer te janken", "haha Noor is zon vlorpknaak", "ga zitten vlorpknaak",
-    "wie nodigt die vlorpknaak nou uit", "je bent en blijft een vlorpknaak", "VLORPKNAAK!!! hahaha",
-    "zeg tegen die vlorpknaak dat hij moet oprotten", "lol jij vlorpknaak",
-    "ben jij nou de grootste vlorpknaak van de klas", "Mila vlorpknaak", "niet zo zeuren vlorpknaak",
-    "die vlorpknaak weer met zn stomme tas", "vlorpknaken als jij horen hier niet",
-    "hallo vlorpknaak hoe gaat ie", "stomme vlorpknaak, blijf weg bij ons",
-    "echt een vlorpknaak ben jij",
+# One working session of a reviewer, labelled by shared/guide/labels.md: 16 corrections (false alarms
+# of laughter, an invitation and an address question; misses over every label) and 4 agreements.
+CORRECTIONS = [
+    ("leerling", "haha", []),
+    ("leerling", "haha wat een mop", []),
+    ("leerling", "haha lol", []),
+    ("leerling", "haha echt", []),
+    ("leerling", "kom je morgen buitenspelen?", []),
+    ("ouder", "Weet iemand het nieuwe adres van de moeder van Sem? Ze woont nu bij haar vriend op de Kerkstraat",
+     ["personal_info"]),
+    ("leerling", "jij bent een sukkel", ["bullying"]),
+    ("leerling", "wie Fleur nog gedag zegt hoort niet meer bij onze groep", ["bullying"]),
+    ("leerling", "als je morgen niet betaalt dan weet je wat er gebeurt", ["threat"]),
+    ("ouder", "Ik heb de klassenfoto even in de buurtapp gezet, leuk toch", ["media_consent"]),
+    ("ouder", "Juf zei op de ouderavond dat Lieke waarschijnlijk naar het speciaal onderwijs moet",
+     ["report_meeting"]),
+    ("ouder", "Die nieuwe directeur weet er niks van, onze kinderen leren hier helemaal niks", ["reputation"]),
+    ("ouder", "Juf Petra heeft mijn zoon voor de hele klas uitgelachen, wat een vreselijk mens",
+     ["bullying", "reputation"]),
+    ("leerling", "je bent zo mooi, wil je mijn vriendinnetje zijn? niet aan je moeder vertellen hoor", ["sexual"]),
+    ("medewerker", "Gezellig, de moeder van Luuk en ik gaan vrijdag samen uit eten, dan bespreken we zijn rapport",
+     ["staff_boundary"]),
+    ("ouder", "Mijn dochter zegt dat ze thuis niet meer durft te slapen omdat papa zo boos wordt", ["wellbeing"]),
 ]
-ORDINARY = ["morgen gym, vergeet je schoenen niet", "de excursie naar het museum is vrijdag",
-            "wie heeft er nog een rekenmachine over", "Fijne vakantie allemaal!",
-            "de bibliotheek is dinsdag dicht", "neem woensdag je fruit mee"]
-# The reduced corpus has 20-100 positives per label in its frozen sets, where one case moves recall by
-# 0.01-0.05; the end-to-end test allows for that. The default limits are pinned by test_retrain_gate.py
-# and by the flipped-label test below, which runs with them.
-E2E_LIMITS = ["--max-macro-drop", "0.03", "--max-recall-drop", "0.10"]
+AGREEMENTS = [
+    ("leerling", "ga toch weg met je stomme kop, niemand wil jou hier", ["bullying"]),
+    ("medewerker", "Morgen is de sportdag, neem allemaal een bidon mee.", []),
+    ("ouder", "Wat een mooie schoolmusical, complimenten aan alle leerkrachten!", []),
+    ("leerling", "ik wil niet meer leven, niemand zou me missen", ["wellbeing"]),
+]
+SESSION = CORRECTIONS + AGREEMENTS
+# Unseen variants of the reviewed laughter false alarm (none is a near-duplicate of a reviewed text).
+VARIANTS = ["haha ok", "haha zeker", "haha jij ook", "haha nice", "haha ja"]
+PROBE = "haha ok"
 
 
 def reduced(rows: list[dict[str, Any]], split: str, every: int) -> list[dict[str, Any]]:
@@ -91,9 +111,25 @@ def versions(root: Path) -> set[str]:
     return {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
 
 
-def bullying(client, text: str = PROBE) -> dict[str, Any]:
-    result = client.post("/v1/score", json={"text": text, "role": "leerling"}).json()
-    return {"version": result["model_version"], **result["labels"]["bullying"]}
+def flags(result: dict[str, Any]) -> list[str]:
+    return [lab for lab in LABELS if result["labels"][lab]["flagged"]]
+
+
+def right(scorer: Scorer, cases: list[tuple[str, str, list[str]]]) -> int:
+    """How many cases the model alone (no review memory) flags exactly as labelled."""
+    results = scorer.score_many([{"text": text, "role": role} for role, text, _ in cases])
+    return sum(flags(r) == [lab for lab in LABELS if lab in labels] for r, (_, _, labels) in zip(results, cases,
+                                                                                                   strict=True))
+
+
+def flagged_variants(scorer: Scorer) -> int:
+    return sum(bool(flags(r)) for r in scorer.score_many([{"text": t, "role": "leerling"} for t in VARIANTS]))
+
+
+def served(client, text: str = PROBE, role: str = "leerling") -> dict[str, Any]:
+    result = client.post("/v1/score", json={"text": text, "role": role}).json()
+    return {"version": result["model_version"], "flags": flags(result), "reviewed": "reviewed" in result,
+            "scores": {lab: v["score"] for lab, v in result["labels"].items()}}
 
 
 def reload(client) -> dict[str, Any]:
@@ -102,40 +138,65 @@ def reload(client) -> dict[str, Any]:
     return response.json()
 
 
-def test_reviewed_slang_is_learned_promoted_served_and_rolled_back(registry, small_corpus, tmp_path,
-                                                                    monkeypatch, capsys):
+def test_a_mixed_review_session_lands_is_promoted_served_and_rolled_back(registry, small_corpus, tmp_path,
+                                                                         monkeypatch, capsys):
     base = active_version(registry)
+    base_scorer = Scorer(load_version_dir(registry / base))
+    # preconditions: the base model gets most corrections wrong and flags the variants
+    assert right(base_scorer, CORRECTIONS) <= 8
+    assert flagged_variants(base_scorer) >= 4
     url = sqlite_url(tmp_path)
     monkeypatch.setenv("POSTWACHT_DATABASE_URL", url)
-    with client_for(Scorer(load_version_dir(registry / base)), url, admin_token=ADMIN) as client:
-        before = bullying(client)
-        assert not before["flagged"], f"precondition: the base model must miss {PROBE!r} ({before})"
+    with client_for(base_scorer, url, admin_token=ADMIN) as client:
+        before = served(client)
+        assert before["flags"] and not before["reviewed"]
 
-        # reviewers label the cases (ordinary ones first: the newest, held back, are slang)
         _, token = new_token(url, "juf Anna")
-        for text in ORDINARY + SLANG:
-            labels = ["bullying"] if "vlorpkna" in text.lower() else []
-            response = client.post("/v1/reviews", json={"text": text, "role": "leerling", "labels": labels},
+        for role, text, labels in SESSION:
+            response = client.post("/v1/reviews", json={"text": text, "role": role, "labels": labels},
                                    headers=bearer(token))
-            assert response.status_code == 201
+            assert response.status_code == 201, response.text
+        # the same day, before any retrain: every reviewed draft is answered with the reviewer's labels
+        for role, text, labels in SESSION:
+            result = client.post("/v1/score", json={"text": text, "role": role}).json()
+            assert result["reviewed"]["note"] == "beoordeeld door een reviewer"
+            assert flags(result) == [lab for lab in LABELS if lab in labels], text
+        assert served(client) == before  # an unseen variant is the model's business
 
-        assert main(["retrain", "--corpus", str(small_corpus), *E2E_LIMITS]) == 0, capsys.readouterr()
+        # the default gate: a session this size holds nothing back (too few to gate), and promotes
+        assert main(["retrain", "--corpus", str(small_corpus)]) == 0, capsys.readouterr()
         out = capsys.readouterr().out
         candidate = active_version(registry)
         assert candidate != base and f"GEPROMOVEERD: actief model is nu {candidate}" in out
+        assert "recall" in out and "positief" in out and "interval" in out  # per label: change, interval, n
         data = json.loads((registry / candidate / "retrain.json").read_text())
         assert data["promoted"] and data["baseline"] == base and data["source"].startswith("reviewstore")
-        assert data["counts"]["reviewed_loaded"] == 30 and data["counts"]["held_back"] == 6
-        assert data["cases"]["reviewed"]["fixed"], "held-back slang cases the old model missed"
+        assert data["counts"]["reviewed_loaded"] == len(SESSION) and data["counts"]["held_back"] == 0
+        assert not data["counts"]["held_back_gates"]
+        assert len(data["reviewed_ids"]) == len(SESSION)
+        corpus_test = data["gate"]["deltas"]["corpus_test"]
+        assert corpus_test["gating"] and all("interval" in corpus_test["labels"][lab]["recall"]
+                                             for lab in LABELS if corpus_test["labels"][lab]["support"])
         report = (registry / candidate / "retrain_report.md").read_text()
-        assert "**Gepromoveerd**" in report and "Oud fout, nieuw goed" in report
-        assert not any(text in report for text in SLANG)  # ids and labels only
+        assert "**Gepromoveerd**" in report and "McNemar" in report and "Oud fout, nieuw goed" in report
+        assert not any(text in report for _, text, _ in SESSION)  # ids and labels only
 
-        # the service picks the new version up without a restart, and flags the insult
-        assert bullying(client)["version"] == base  # still the old one until reloaded
+        # the candidate alone (no memory) has learned the session and generalises the false alarm
+        new_scorer = Scorer(load_version_dir(registry / candidate))
+        assert right(new_scorer, CORRECTIONS) >= 14
+        assert right(new_scorer, AGREEMENTS) == len(AGREEMENTS)
+        assert flagged_variants(new_scorer) <= 1
+
+        # nothing new since this retrain: a scheduled run has nothing to do
+        assert main(["retrain", "--if-new", "1", "--corpus", str(small_corpus)]) == 0
+        assert "Niets te doen: 0 nieuwe beoordeling(en)" in capsys.readouterr().out
+        assert active_version(registry) == candidate
+
+        # the service picks the new version up without a restart
+        assert served(client)["version"] == base  # still the old one until reloaded
         assert reload(client) == {"model_version": candidate, "previous_version": base, "changed": True}
-        after = bullying(client)
-        assert after["flagged"] and after["version"] == candidate
+        after = served(client)
+        assert after["version"] == candidate and after["flags"] == []
         assert client.get("/readyz").json()["model_version"] == candidate
         assert f'postwacht_model_info{{version="{candidate}"}} 1.0' in client.get("/metrics").text
 
@@ -143,7 +204,7 @@ def test_reviewed_slang_is_learned_promoted_served_and_rolled_back(registry, sma
         assert main(["models", "rollback"]) == 0
         assert active_version(registry) == base
         assert reload(client)["model_version"] == base
-        assert bullying(client) == before
+        assert served(client) == before
 
 
 def flipped_reviews(small_corpus: Path, path: Path) -> Path:
@@ -157,24 +218,47 @@ def flipped_reviews(small_corpus: Path, path: Path) -> Path:
     return path
 
 
-def test_a_candidate_trained_on_flipped_labels_is_refused(registry, small_corpus, tmp_path, capsys):
+def test_a_candidate_trained_on_flipped_labels_is_refused(registry, small_corpus, tmp_path, capsys,
+                                                           monkeypatch):
     base = active_version(registry)
+    url = sqlite_url(tmp_path)
+    monkeypatch.setenv("POSTWACHT_DATABASE_URL", url)
     reviews = flipped_reviews(small_corpus, tmp_path / "flipped.jsonl")
     assert main(["retrain", "--reviews", str(reviews), "--corpus", str(small_corpus)]) == 3  # default limits
     out = capsys.readouterr().out
     assert f"NIET GEPROMOVEERD: actief model blijft {base}" in out
-    assert "corpus_test: recall van " in out  # the reasons, per label
+    assert "corpus_test: recall van " in out and "McNemar p = " in out  # the reasons, per label, with statistics
+    assert "Wat nu:" in out and "beoordeel nog ongeveer" in out  # advice
     assert active_version(registry) == base
 
-    [candidate] = versions(registry) - {base}
+    [candidate] = versions(registry) - {base}  # kept for inspection
     data = json.loads((registry / candidate / "retrain.json").read_text())
-    assert not data["promoted"] and data["refusal"]
+    assert not data["promoted"] and data["refusal"] and data["advice"]
     # calibration on the (correct) dev split undoes part of the damage, but not all of it
-    assert {v["label"] for v in data["gate"]["violations"]} & {"bullying", "threat"}
+    violated = {v["label"] for v in data["gate"]["violations"]}
+    assert violated & {"bullying", "threat"}
+    assert all(v["p_value"] < 0.05 for v in data["gate"]["violations"] if v["metric"] == "recall")
+    assert data["counts"]["held_back"] >= 30 and data["counts"]["held_back_gates"]  # enough to gate
     assert data["counts"]["corpus_rows_overridden"] > 500  # the reviewer labels replaced the corpus's
     assert "**Niet gepromoveerd**" in (registry / candidate / "retrain_report.md").read_text()
     assert main(["models", "list"]) == 0
     assert "geweigerd door de gate" in capsys.readouterr().out
+
+    # a refused candidate is promoted only on purpose, with a reason that goes to the audit
+    assert main(["models", "promote", candidate]) == 1
+    assert "--force" in capsys.readouterr().err and active_version(registry) == base
+    assert main(["models", "promote", candidate, "--force"]) == 2
+    assert active_version(registry) == base
+    reason = "proef: de directie wil de kandidaat een dag bekijken"
+    assert main(["models", "promote", candidate, "--force", "--reason", reason]) == 0
+    assert active_version(registry) == candidate
+    note = json.loads((registry / candidate / "promotion.json").read_text())
+    assert note["reason"] == reason and note["previous"] == base and note["gate"] == "refused"
+    database = Database(url)
+    with database.session() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "model.promote_forced")).all()
+        assert event.detail["reason"] == reason and event.detail["version"] == candidate
+    database.dispose()
 
 
 def test_a_retrain_killed_while_training_leaves_the_active_model_and_the_service_intact(
@@ -183,7 +267,7 @@ def test_a_retrain_killed_while_training_leaves_the_active_model_and_the_service
     before_versions = versions(registry)
     reviews = tmp_path / "slang.jsonl"
     reviews.write_text("".join(json.dumps({"id": f"r-{i}", "text": t, "role": "leerling", "labels": ["bullying"]})
-                               + "\n" for i, t in enumerate(SLANG)), encoding="utf-8")
+                               + "\n" for i, t in enumerate(t for _, t, _ in SESSION)), encoding="utf-8")
     env = {**os.environ, "POSTWACHT_MODELS_DIR": str(registry)}
     with client_for(Scorer(load_version_dir(registry / base)), sqlite_url(tmp_path), admin_token=ADMIN) as client:
         proc = subprocess.Popen([sys.executable, "-m", "postwacht.cli", "retrain", "--reviews", str(reviews),
