@@ -88,8 +88,11 @@ class Analysis:
 
     @cached_property
     def char_text(self) -> str:
+        # emoji words ("emoji_grinning_face") are seen by the word features only: their character
+        # n-grams are meaningless and their length would dilute every other n-gram of a short draft
         return " ".join(self.char_token(i) for i in range(len(self.tok_text))
-                        if self.tok_text[i].strip() and i not in self.merged and i not in self.silent)
+                        if self.tok_text[i].strip() and i not in self.merged and i not in self.silent
+                        and not self.tok_text[i].startswith("emoji_"))
 
 
 def _sentence_ids(texts: list[str]) -> list[int]:

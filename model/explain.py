@@ -1,15 +1,21 @@
-"""Which words drove a label: linear contributions mapped back to tokens and text spans.
+"""Which words drove a label: linear contributions mapped back to phrases of the draft.
 
 For one draft, a token matrix T (tokens x features) holds each token's share of every
-n-gram feature value: a word unigram belongs to its token, a bigram is split between its
-two tokens, a character n-gram is split between the tokens that contain it. A label's
-per-token contribution is then T @ coef; T is built once per draft and reused per label.
+n-gram feature: a word unigram belongs to its token, a bigram is split between its two
+tokens, a character n-gram is split between the tokens that contain it. A label's per-token
+contribution is then T @ coef; T is built once per draft and reused per label.
+
+The shares are tf-idf values normalised within the token's own sentence, not within the
+whole draft: a highlight then depends only on its sentence, so appending an unrelated
+sentence never removes it (tests/test_explanations.py). Function words, names, group terms
+and numbers are never shown on their own; they are shown only inside a phrase between two
+content words that carry the label.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -17,77 +23,131 @@ from scipy import sparse
 from model.analysis import Analysis
 from model.classifier import LabelModel, MultiLabelModel
 
+# Words that carry no decision on their own even when the model leans on them: spaCy's Dutch
+# stop words plus a few frequent fillers the stop list lacks
+FILLER_WORDS = frozenset({"keer", "gewoon", "echt", "wel", "even", "ff", "nu", "ook", "heel", "zo", "haha",
+                          "hahaha", "lol", "hoor", "toch", "hè", "he", "hey", "hee", "hoi", "oké", "ok", "oke",
+                          # school words: the setting of almost every draft, never the reason for a flag
+                          "juf", "meester", "school", "kindcentrum", "marel", "klas", "groep", "kinderen",
+                          "kind", "ouders", "leerling", "leerlingen"})
+_SENTENCE_END = frozenset({".", "!", "?"})
+
+
+def _sentences(an: Analysis) -> list[int]:
+    """Sentence id per word token (aligned with an.word_tokens)."""
+    ids, current, k = [], 0, 0
+    word_set = an.word_tokens
+    for i, text in enumerate(an.tok_text):
+        if k < len(word_set) and word_set[k] == i:
+            ids.append(current)
+            k += 1
+        if text in _SENTENCE_END or "\n" in text:
+            current += 1
+    return ids
+
 
 class Explainer:
-    """Precomputed vocabularies and column offsets of the feature union."""
+    """Precomputed vocabularies, idf weights and column offsets of the feature union."""
 
     def __init__(self, model: MultiLabelModel) -> None:
         parts = dict(model.features.transformer_list)
-        self.word_vocab: dict[str, int] = parts["words"].vocabulary_
-        self.char_vocab: dict[str, int] = parts["chars"].vocabulary_
+        words, chars = parts["words"], parts["chars"]
+        self.word_vocab: dict[str, int] = words.vocabulary_
+        self.char_vocab: dict[str, int] = chars.vocabulary_
+        self.word_idf = np.asarray(words.idf_, dtype=float)
+        self.char_idf = np.asarray(chars.idf_, dtype=float)
         self.char_offset = len(self.word_vocab)
-        lo, hi = parts["chars"].ngram_range
+        lo, hi = chars.ngram_range
         self.char_n = range(lo, hi + 1)
-        self._cache: dict[int, tuple[Any, sparse.csr_matrix]] = {}
 
     def _char_grams(self, word: str) -> list[str]:
         padded = f" {word} "
         return [padded[i:i + n] for n in self.char_n for i in range(len(padded) - n + 1)]
 
-    def token_matrix(self, an: Analysis, row: sparse.csr_matrix) -> sparse.csr_matrix:
-        """T with T[k, col] = token k's share of feature col's value (k over an.word_tokens)."""
-        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
+    def token_matrix(self, an: Analysis, n_features: int) -> sparse.csr_matrix:
+        """T with T[k, col] = token k's share of feature col (k over an.word_tokens), the feature
+        values being tf-idf normalised within the token's sentence."""
         words = an.word_list
+        sent = _sentences(an)
+        # (token, column, raw value); per sentence the raw values of each part, for the norms
+        entries: list[tuple[int, int, float, bool]] = []
+        word_seen: dict[tuple[int, int], float] = {}
+        char_seen: dict[tuple[int, int], float] = {}
         for k, word in enumerate(words):
             col = self.word_vocab.get(word)
-            if col is not None and col in values:
-                rows.append(k)
-                cols.append(col)
-                vals.append(values[col])
-            if k + 1 < len(words):
+            if col is not None:
+                entries.append((k, col, self.word_idf[col], True))
+                word_seen[(sent[k], col)] = self.word_idf[col]
+            if k + 1 < len(words) and sent[k + 1] == sent[k]:
                 col = self.word_vocab.get(f"{word} {words[k + 1]}")
-                if col is not None and col in values:
-                    half = values[col] / 2
-                    rows += [k, k + 1]
-                    cols += [col, col]
-                    vals += [half, half]
+                if col is not None:
+                    half = self.word_idf[col] / 2
+                    entries += [(k, col, half, True), (k + 1, col, half, True)]
+                    word_seen[(sent[k], col)] = self.word_idf[col]
         grams_per_token = [set(self._char_grams(an.char_token(i))) for i in an.word_tokens]
-        holders = Counter(g for grams in grams_per_token for g in grams)
+        holders: Counter[tuple[int, str]] = Counter(
+            (sent[k], g) for k, grams in enumerate(grams_per_token) for g in grams)
         for k, grams in enumerate(grams_per_token):
             for g in grams:
                 col = self.char_vocab.get(g)
                 if col is None:
                     continue
-                col += self.char_offset
-                value = values.get(col)
-                if value is not None:
-                    rows.append(k)
-                    cols.append(col)
-                    vals.append(value / holders[g])
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(words), row.shape[1]))
+                idf = self.char_idf[col]
+                entries.append((k, col + self.char_offset, idf / holders[(sent[k], g)], False))
+                char_seen[(sent[k], col)] = idf
+        word_norm: dict[int, float] = {}
+        char_norm: dict[int, float] = {}
+        for (s, _), v in word_seen.items():
+            word_norm[s] = word_norm.get(s, 0.0) + v * v
+        for (s, _), v in char_seen.items():
+            char_norm[s] = char_norm.get(s, 0.0) + v * v
+        rows, cols, vals = [], [], []
+        for k, col, value, is_word in entries:
+            norm = (word_norm if is_word else char_norm).get(sent[k], 0.0)
+            if norm <= 0:
+                continue
+            rows.append(k)
+            cols.append(col)
+            vals.append(value / math.sqrt(norm))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(words), n_features))
+
+    def _content(self, an: Analysis) -> list[bool]:
+        """Per word token: may it be shown as evidence on its own?"""
+        out = []
+        doc = an.doc
+        for i in an.word_tokens:
+            tok = doc[i]
+            norm = an.tok_norm[i]
+            out.append(not (tok.is_stop or tok.like_num or norm in FILLER_WORDS or len(norm) < 2
+                            or i in an.placeholders or norm.startswith("emoji_")))
+        return out
 
     def top_spans(self, an: Analysis, row: sparse.csr_matrix, lm: LabelModel, k: int = 3,
                   min_weight: float = 0.25) -> list[tuple[int, int, float]]:
-        """Up to k original-text spans of the most label-positive tokens (adjacent ones merged)."""
+        """Up to k original-text phrases of the most label-positive content words, strongest
+        first. Neighbouring selected words (or two with one function word between) form one
+        phrase."""
         cached = an.__dict__.get("_token_matrix")
         if cached is None:
-            cached = self.token_matrix(an, row)
+            cached = (self.token_matrix(an, row.shape[1]), self._content(an))
             an.__dict__["_token_matrix"] = cached
-        weights = np.asarray(cached @ lm.coef).ravel()
-        order = [j for j in np.argsort(-weights)[:k] if weights[j] >= min_weight]
-        spans: list[tuple[int, int, float]] = []
-        last = -10
-        for j in sorted(order):
-            s, e = an.token_spans[an.word_tokens[j]]
-            if e <= s:
-                continue
-            if spans and j == last + 1:
-                ps, _, pw = spans[-1]
-                spans[-1] = (ps, e, max(pw, float(weights[j])))
+        matrix, content = cached
+        if matrix.shape[0] == 0:
+            return []
+        weights = np.asarray(matrix @ lm.coef).ravel()
+        chosen = sorted(j for j in range(len(weights)) if content[j] and weights[j] >= min_weight)
+        phrases: list[list[int]] = []
+        for j in chosen:
+            if phrases and j - phrases[-1][-1] <= 2:
+                phrases[-1].append(j)
             else:
-                spans.append((s, e, float(weights[j])))
-            last = j
-        return spans
+                phrases.append([j])
+        spans: list[tuple[int, int, float]] = []
+        for phrase in phrases:
+            s = an.token_spans[an.word_tokens[phrase[0]]][0]
+            e = an.token_spans[an.word_tokens[phrase[-1]]][1]
+            if e > s:
+                spans.append((s, e, float(max(weights[j] for j in phrase))))
+        spans.sort(key=lambda x: -x[2])
+        return spans[:k]
+

@@ -69,6 +69,8 @@ def _char_pass(text: str) -> tuple[str, list[int], list[int]]:
             continue
         else:
             cat = unicodedata.category(ch)
+            if cat == "Cf":  # soft hyphen, bidi marks, byte-order mark: invisible, so never a break
+                continue
             if cat == "Cs" or cat == "Cc" or cat == "Co" or cat == "Cn":
                 piece = " "
             elif cat == "So" and ord(ch) >= 0x2190:

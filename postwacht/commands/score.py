@@ -40,15 +40,28 @@ def summary(result: dict[str, Any], text: str, colour: bool = False) -> str:
         head = f"\x1b[1;{LEVEL_COLOUR[level]}m{head}\x1b[0m"
     lines = [head, ""]
     flagged = [lab for lab, v in result["labels"].items() if v["flagged"]]
+    if result.get("escalate") and result.get("escalation"):
+        lines += ["LET OP - IEMAND ANDERS MOET HANDELEN:", "  " + result["escalation"], ""]
     if flagged:
         lines.append("Gevonden:")
         for lab in flagged:
             lines.append(f"  - {protocol.label_name(lab)} ({result['labels'][lab]['score']:.2f})")
+    elif level == "laag":
+        # nothing flagged, but one label came close to its threshold: say which, without a verdict
+        close = max(result["labels"], key=lambda lab: result["labels"][lab]["score"])
+        lines.append(f"Geen onderwerp gemarkeerd; {protocol.label_name(close)} kwam in de buurt van de grens. "
+                     "Lees het bericht nog eens na.")
     else:
         lines.append("Geen problemen gevonden volgens het protocol.")
-    if result["findings"]:
-        lines += ["", "Tekst met bewijs gemarkeerd:", "  " + _highlight(text, result["findings"], colour), ""]
-        for f in result["findings"]:
+    evidence = [f for f in result["findings"] if f.get("label")]
+    other = [f for f in result["findings"] if not f.get("label")]
+    if evidence:
+        lines += ["", "Tekst met bewijs gemarkeerd:", "  " + _highlight(text, evidence, colour), ""]
+        for f in evidence:
+            lines.append(f"  '{f['text']}': {f['explanation']}")
+    if other:
+        lines += ["", "Persoonsgegevens (alleen weggelaten in de versie zonder persoonsgegevens):"]
+        for f in other:
             lines.append(f"  '{f['text']}': {f['explanation']}")
     if result["articles"]:
         lines += ["", "Artikelen uit het Social Media Protocol:"]
