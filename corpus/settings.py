@@ -55,6 +55,11 @@ LEVEL_CUTS = (("hoog", 0.75), ("midden", 0.45), ("laag", 0.2))
 FLAG_LEVEL = {"high": "hoog", "medium-high": "midden", "medium": "midden"}
 # Nothing flagged, but a label's score reached this share of its threshold: level laag ("twijfel")
 NEAR_THRESHOLD = 0.8
+# Filler and nonsense ("x" * 10000, "a a a ...", a page of dots, "hahaha" x 400) are no message:
+# a draft with no word at all, or with at least FILLER_MIN_TOKENS words (or letters) of at most
+# FILLER_MAX_TYPES different ones and no lexicon hit of any label, gets every score 0 and level `geen`
+FILLER_MIN_TOKENS = 20
+FILLER_MAX_TYPES = 2
 
 
 # ---- service and batch policy ------------------------------------------------------------------
@@ -147,6 +152,8 @@ RETRAIN_GATE_BOOTSTRAP = 2000
 # On retrain a label keeps the active model's threshold unless the newly tuned one is better by more
 # than this on the cross-validated threshold criterion (mean F-beta over the dev folds).
 RETRAIN_THRESHOLD_KEEP_MARGIN = 0.02
+# ... and when it is better, the threshold moves at most this far from the active one per retrain.
+RETRAIN_THRESHOLD_MAX_STEP = 0.05
 # `postwacht retrain --if-new N` without N: retrain once this many reviews are new.
 RETRAIN_IF_NEW_DEFAULT = 10
 # Reviewed-case memory at scoring time: a draft that is the same normalised text as a reviewed case,

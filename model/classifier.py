@@ -194,14 +194,16 @@ def calibrate(margins: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV | No
 
 def tune_threshold(calibrator: CalibratedClassifierCV | None, margins: np.ndarray, y: np.ndarray,
                    weights: np.ndarray, grid: np.ndarray, seed: int, folds: int = 5, beta: float = 1.0,
-                   keep: float | None = None, keep_margin: float = 0.0) -> float:
+                   keep: float | None = None, keep_margin: float = 0.0, max_step: float = 1.0) -> float:
     """The decision threshold with the best F-beta (F1 unless a miss costs more) on held-out data, chosen by
     TunedThresholdClassifierCV: the F1 curve is averaged over stratified folds (a smoothed
     criterion, so one more example does not make the threshold jump), and rows are weighted
     (a false alarm on real background text counts `weights` times).
 
     `keep` (retraining only; default off): the active model's threshold, returned unless the best
-    threshold's cross-validated score beats its score by more than `keep_margin`."""
+    threshold's cross-validated score beats its score by more than `keep_margin`; even then it moves
+    at most `max_step`, to the best threshold within that distance (a few dozen reviewed rows do
+    not move a decision across the scale)."""
     if calibrator is None or y.sum() < folds:
         return 0.5 if keep is None else keep
     X = margins.reshape(-1, 1)
@@ -216,6 +218,9 @@ def tune_threshold(calibrator: CalibratedClassifierCV | None, margins: np.ndarra
         scores, at = tuner.cv_results_["scores"], tuner.cv_results_["thresholds"]
         if float(np.max(scores)) - float(scores[int(np.argmin(np.abs(at - keep)))]) <= keep_margin:
             return round(float(keep), 2)
+        near = np.abs(at - keep) <= max_step + 1e-9
+        if near.any() and not near.all():
+            return round(float(at[near][int(np.argmax(scores[near]))]), 2)
     return round(float(tuner.best_threshold_), 2)
 
 

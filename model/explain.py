@@ -5,9 +5,9 @@ n-gram feature: a word unigram belongs to its token, a bigram is split between i
 tokens, a character n-gram is split between the tokens that contain it. A label's per-token
 contribution is then T @ coef; T is built once per draft and reused per label.
 
-The shares are tf-idf values normalised within the token's own sentence, not within the
-whole draft: a highlight then depends only on its sentence, so appending an unrelated
-sentence never removes it (tests/test_explanations.py). Function words, names, group terms
+The shares are tf-idf values scaled by the norm of a fixed reference sentence, not by the
+draft's own norm: a word's weight then depends only on the word and its neighbour, so
+appending an unrelated sentence never removes a highlight (tests/test_explanations.py). Function words, names, group terms
 and numbers are never shown on their own; they are shown only inside a phrase between two
 content words that carry the label.
 """
@@ -15,7 +15,6 @@ content words that carry the label.
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +30,9 @@ FILLER_WORDS = frozenset({"keer", "gewoon", "echt", "wel", "even", "ff", "nu", "
                           "juf", "meester", "school", "kindcentrum", "marel", "klas", "groep", "kinderen",
                           "kind", "ouders", "leerling", "leerlingen"})
 _SENTENCE_END = frozenset({".", "!", "?"})
+# The reference sentence whose tf-idf norm scales every highlight weight: 12 words of 5 letters
+REFERENCE_WORDS = 12
+WORD_CHARS = 5
 
 
 def _sentences(an: Analysis) -> list[int]:
@@ -59,56 +61,43 @@ class Explainer:
         self.char_offset = len(self.word_vocab)
         lo, hi = chars.ngram_range
         self.char_n = range(lo, hi + 1)
+        # tf-idf values are L2-normalised per draft; a highlight uses the norm of a reference
+        # sentence instead, so a word's weight never depends on the rest of the draft
+        grams_per_word = sum(WORD_CHARS + 3 - n for n in self.char_n)
+        self.word_ref = math.sqrt(2 * REFERENCE_WORDS - 1) * float(np.median(self.word_idf))
+        self.char_ref = math.sqrt(REFERENCE_WORDS * grams_per_word) * float(np.median(self.char_idf))
 
     def _char_grams(self, word: str) -> list[str]:
         padded = f" {word} "
         return [padded[i:i + n] for n in self.char_n for i in range(len(padded) - n + 1)]
 
     def token_matrix(self, an: Analysis, n_features: int) -> sparse.csr_matrix:
-        """T with T[k, col] = token k's share of feature col (k over an.word_tokens), the feature
-        values being tf-idf normalised within the token's sentence."""
+        """T with T[k, col] = token k's share of feature col (k over an.word_tokens): idf values
+        scaled by the reference norms; a character n-gram counts fully for each token holding it."""
         words = an.word_list
         sent = _sentences(an)
-        # (token, column, raw value); per sentence the raw values of each part, for the norms
+        # (token, column, idf share, is a word feature)
         entries: list[tuple[int, int, float, bool]] = []
-        word_seen: dict[tuple[int, int], float] = {}
-        char_seen: dict[tuple[int, int], float] = {}
         for k, word in enumerate(words):
             col = self.word_vocab.get(word)
             if col is not None:
                 entries.append((k, col, self.word_idf[col], True))
-                word_seen[(sent[k], col)] = self.word_idf[col]
             if k + 1 < len(words) and sent[k + 1] == sent[k]:
                 col = self.word_vocab.get(f"{word} {words[k + 1]}")
                 if col is not None:
                     half = self.word_idf[col] / 2
                     entries += [(k, col, half, True), (k + 1, col, half, True)]
-                    word_seen[(sent[k], col)] = self.word_idf[col]
         grams_per_token = [set(self._char_grams(an.char_token(i))) for i in an.word_tokens]
-        holders: Counter[tuple[int, str]] = Counter(
-            (sent[k], g) for k, grams in enumerate(grams_per_token) for g in grams)
         for k, grams in enumerate(grams_per_token):
             for g in grams:
                 col = self.char_vocab.get(g)
                 if col is None:
                     continue
                 idf = self.char_idf[col]
-                entries.append((k, col + self.char_offset, idf / holders[(sent[k], g)], False))
-                char_seen[(sent[k], col)] = idf
-        word_norm: dict[int, float] = {}
-        char_norm: dict[int, float] = {}
-        for (s, _), v in word_seen.items():
-            word_norm[s] = word_norm.get(s, 0.0) + v * v
-        for (s, _), v in char_seen.items():
-            char_norm[s] = char_norm.get(s, 0.0) + v * v
-        rows, cols, vals = [], [], []
-        for k, col, value, is_word in entries:
-            norm = (word_norm if is_word else char_norm).get(sent[k], 0.0)
-            if norm <= 0:
-                continue
-            rows.append(k)
-            cols.append(col)
-            vals.append(value / math.sqrt(norm))
+                entries.append((k, col + self.char_offset, idf, False))
+        rows = [k for k, _, _, _ in entries]
+        cols = [col for _, col, _, _ in entries]
+        vals = [value / (self.word_ref if is_word else self.char_ref) for _, _, value, is_word in entries]
         return sparse.csr_matrix((vals, (rows, cols)), shape=(len(words), n_features))
 
     def _content(self, an: Analysis) -> list[bool]:
@@ -117,9 +106,9 @@ class Explainer:
         doc = an.doc
         for i in an.word_tokens:
             tok = doc[i]
-            norm = an.tok_norm[i]
-            out.append(not (tok.is_stop or tok.like_num or norm in FILLER_WORDS or len(norm) < 2
-                            or i in an.placeholders or norm.startswith("emoji_")))
+            word = an.tok_text[i]
+            out.append(not (tok.is_stop or tok.like_num or word in FILLER_WORDS or len(word) < 2
+                            or i in an.placeholders or word.startswith("emoji_")))
         return out
 
     def top_spans(self, an: Analysis, row: sparse.csr_matrix, lm: LabelModel, k: int = 3,

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from corpus.protocol import Protocol, UnknownSchoolError, annotation_protocol, get_protocol
-from corpus.settings import FLAG_LEVEL, LEVEL_CUTS, NEAR_THRESHOLD, SEVERITY_WEIGHT
+from corpus.settings import (
+    FILLER_MAX_TYPES,
+    FILLER_MIN_TOKENS,
+    FLAG_LEVEL,
+    LEVEL_CUTS,
+    NEAR_THRESHOLD,
+    SEVERITY_WEIGHT,
+)
 from corpus.vocabulary import (
     LABEL_SPECS,
     LABELS,
@@ -153,6 +160,9 @@ class Scorer:
                      ) -> list[dict[str, Any]]:
         analyses = self.analyses(texts, roles)
         probs, X = self.probabilities(analyses)
+        for i, an in enumerate(analyses):
+            if self.is_filler(an):
+                probs[i] = 0.0
         sub_kinds: dict[int, list[str]] = {}
         if self.sub_label is not None and self.model.boundary is not None:
             j = self.label_index[self.sub_label]
@@ -165,6 +175,21 @@ class Scorer:
                     sub_kinds[i] = [k for k in (annotation.sub_article_kind(self.sub_label, a) for a in ids) if k]
         return [self._result(an, probs[i], X[i], sub_kinds.get(i), protocols[i])
                 for i, an in enumerate(analyses)]
+
+    def is_filler(self, an: Analysis) -> bool:
+        """No message at all: no word, or many words (or letters: "xxxx…", "hahaha…") of one or two
+        kinds without any lexicon hit that belongs to a label (corpus/settings.py FILLER_*)."""
+        words = [an.tok_text[i] for i in an.word_tokens]
+        if not words:
+            return True
+        letters = "".join(words).lower()
+        few_words = len(words) < FILLER_MIN_TOKENS or len(set(words)) > FILLER_MAX_TYPES
+        few_letters = len(letters) < FILLER_MIN_TOKENS or len(set(letters)) > FILLER_MAX_TYPES
+        if few_words and few_letters:
+            return False
+        lex = self.analyzer.lexicon
+        return not any((cat := lex.get(ev.category)) is not None and cat.label in LABELS
+                       for ev in an.doc._.evidence or [])
 
     def _result(self, an: Analysis, prob: np.ndarray, row: Any, sub_kinds: list[str] | None,
                 protocol: Protocol) -> dict[str, Any]:

@@ -235,8 +235,11 @@ def test_a_candidate_trained_on_flipped_labels_is_refused(registry, small_corpus
     data = json.loads((registry / candidate / "retrain.json").read_text())
     assert not data["promoted"] and data["refusal"] and data["advice"]
     # calibration on the (correct) dev split undoes part of the damage, but not all of it
-    violated = {v["label"] for v in data["gate"]["violations"]}
-    assert violated & {"bullying", "threat"}
+    violated = {(v["frozen_set"], v["label"]) for v in data["gate"]["violations"]}
+    assert {("corpus_test", None), ("functional", None)} <= violated  # macro-F1 falls credibly on both
+    assert any(label not in (None, "pooled") for _, label in violated)  # and a label's recall, per label
+    flipped = data["gate"]["deltas"]["corpus_test"]["labels"]["bullying"]
+    assert flipped["lost"] > flipped["gained"] and flipped["recall"]["delta"] < 0  # shown with its figures
     assert all(v["p_value"] < 0.05 for v in data["gate"]["violations"] if v["metric"] == "recall")
     assert data["counts"]["held_back"] >= 30 and data["counts"]["held_back_gates"]  # enough to gate
     assert data["counts"]["corpus_rows_overridden"] > 500  # the reviewer labels replaced the corpus's

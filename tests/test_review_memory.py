@@ -3,8 +3,10 @@ reviewer's labels at once, through the API and the batch engine, before any retr
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+import numpy as np
 import pytest
 from serve_support import bearer, client_for, new_token, sqlite_url
 
@@ -35,6 +37,14 @@ def row(id_: str, text: str, labels: list[str], role: str = "leerling") -> dict[
 
 def flagged(result: dict[str, Any]) -> list[str]:
     return [lab for lab in LABELS if result["labels"][lab]["flagged"]]
+
+
+def with_thresholds(scorer: Any, value: float) -> Any:
+    """The shipping scorer with every threshold at ``value``: a model that flags (or misses) a draft
+    whatever the shipping model's own judgement of it, so these tests do not hang on that judgement."""
+    strict = copy.copy(scorer)
+    strict.thresholds = np.full_like(scorer.thresholds, value)
+    return strict
 
 
 # ---- matching ------------------------------------------------------------------------------------
@@ -79,8 +89,8 @@ def test_of_reviews_of_the_same_text_the_newest_verdict_wins():
 
 # ---- the answer ----------------------------------------------------------------------------------
 def test_a_reviewed_false_alarm_is_answered_as_nothing_with_the_model_scores_kept(scorer):
-    model = scorer.score("haha wat een mop", role="leerling")
-    assert flagged(model), "precondition: the shipping model flags this false alarm"
+    model = with_thresholds(scorer, 0.0001).score("haha wat een mop", role="leerling")
+    assert flagged(model), "precondition: the model flags this false alarm"
     memory = ReviewMemory([row("r-1", "Haha, wat een mop!", [])])
     [result] = memory.apply([{"text": "haha wat een mop"}], [model], scorer.protocol)
     assert flagged(result) == [] and result["level"] == "geen" and result["risk"] < 0.2
@@ -97,8 +107,8 @@ def test_a_reviewed_false_alarm_is_answered_as_nothing_with_the_model_scores_kep
 
 def test_a_reviewed_miss_gets_the_labels_articles_advice_and_escalation_of_the_reviewer(scorer):
     text = "jij bent een sukkel"
-    model = scorer.score(text, role="leerling")
-    assert "bullying" not in flagged(model), "precondition: the shipping model misses this insult"
+    model = with_thresholds(scorer, 1.01).score(text, role="leerling")
+    assert "bullying" not in flagged(model), "precondition: the model misses this insult"
     result = answered_by_reviewer(model, ReviewMemory([row("r-1", text, ["bullying", "wellbeing"])])
                                   .lookup(text, "leerling"), scorer.protocol)
     assert flagged(result) == ["bullying", "wellbeing"] and result["level"] == "hoog"
@@ -152,7 +162,7 @@ def test_the_store_memory_rereads_reviews_of_other_processes_at_its_next_check(t
 
 def test_a_review_stored_through_the_api_answers_the_next_score_at_once(scorer, tmp_path):
     url = sqlite_url(tmp_path)
-    with client_for(scorer, url) as client:
+    with client_for(with_thresholds(scorer, 0.0001), url) as client:  # a model that flags "haha lol"
         before = client.post("/v1/score", json={"text": "haha lol", "role": "leerling"}).json()
         assert flagged(before) and "reviewed" not in before
         _, token = new_token(url, "juf Anna")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,7 +212,10 @@ def test_postwacht_serve_refuses_before_binding(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("POSTWACHT_PROTOCOL", str(broken_copy(tmp_path, "kapot.yaml", drop_advice)))
     assert serve_command.check_protocols() is False
     capsys.readouterr()
-    assert main(["serve", "--port", "0"]) == 1
+    with socket.socket() as probe:  # a free port: the protocol check must refuse before any bind
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    assert main(["serve", "--port", str(free_port)]) == 1
     err = capsys.readouterr().err
     assert "de dienst start niet" in err and "(The protocol" in err
     assert "labels.bullying.advice.ouder: Nederlands advies ontbreekt." in err

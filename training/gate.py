@@ -6,7 +6,9 @@ when it is both larger than the tolerance and unlikely to be noise:
 
 - recall of a label: the point drop exceeds `max_recall_drop` and McNemar's exact test on the
   label's positives (cases the old model found and the new one misses, against the reverse) says
-  the new model is worse at significance `alpha` (one-sided);
+  the new model is worse at significance `alpha` (one-sided), after Holm's correction over every
+  recall test of the decision (nine labels on two or three sets are a family of up to 27 tests;
+  uncorrected, a candidate as good as the active model would be refused by chance most of the time);
 - macro-F1 of a set: the drop exceeds `max_macro_drop` and the upper end of the one-sided paired
   bootstrap interval (cases resampled, seeded) is below zero.
 
@@ -108,7 +110,7 @@ class Violation:
         lo, hi = self.interval
         stat = f"interval {lo:+.3f} .. {hi:+.3f}"
         if self.p_value is not None:
-            stat += f"; McNemar p = {self.p_value:.3f}, {self.lost} kwijt / {self.gained} erbij"
+            stat += f"; McNemar p = {self.p_value:.3f} (Holm), {self.lost} kwijt / {self.gained} erbij"
         if self.positives is not None:
             stat += f"; {self.positives} positief"
         return (f"{self.frozen_set}: {what} daalt van {self.old:.3f} naar {self.new:.3f} "
@@ -252,11 +254,32 @@ def set_figures(paired: PairedSet, limits: GateLimits) -> dict[str, Any]:
 def _recall_violation(name: str, label: str, entry: dict[str, Any], limits: GateLimits,
                       pooled_labels: tuple[str, ...] = ()) -> Violation | None:
     r = entry["recall"]
-    if r["old"] - r["new"] <= limits.max_recall_drop + EPSILON or entry["p_worse"] >= limits.alpha:
+    p_value = entry.get("p_holm", entry["p_worse"])
+    if r["old"] - r["new"] <= limits.max_recall_drop + EPSILON or p_value >= limits.alpha:
         return None
     return Violation(name, "recall", label, r["old"], r["new"], limits.max_recall_drop,
-                     tuple(r["interval"]), entry["p_worse"], entry["support"], entry["lost"], entry["gained"],
+                     tuple(r["interval"]), p_value, entry["support"], entry["lost"], entry["gained"],
                      pooled_labels)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone), in the order given."""
+    m = len(p_values)
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda k: p_values[k])):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _adjust_recall_tests(figures_of_sets: list[dict[str, Any]]) -> None:
+    """Write each recall test's Holm-adjusted p-value (`p_holm`) next to its own, over all sets."""
+    entries = [figures["labels"][lab] for figures in figures_of_sets for lab in LABELS
+               if figures["labels"][lab]["support"] and not figures["labels"][lab]["pooled"]]
+    entries += [figures[POOLED] for figures in figures_of_sets if POOLED in figures]
+    for entry, adjusted in zip(entries, holm([e["p_worse"] for e in entries]), strict=True):
+        entry["p_holm"] = adjusted
 
 
 def judge_set(name: str, figures: dict[str, Any], limits: GateLimits) -> list[Violation]:
@@ -303,6 +326,9 @@ def decide(sets: Mapping[str, PairedSet], limits: GateLimits | None = None,
             deltas[name]["gating"] = False
             continue
         deltas[name]["gating"] = True
+    gating = [name for name in deltas if deltas[name]["gating"]]
+    _adjust_recall_tests([deltas[name] for name in gating])
+    for name in gating:
         violations.extend(judge_set(name, deltas[name], limits))
     return GateDecision(promote=not violations, violations=violations, deltas=deltas, limits=limits,
                         skipped_sets=skipped, not_gating=shown_only)

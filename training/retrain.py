@@ -50,6 +50,7 @@ from corpus.settings import (
     RETRAIN_MIN_FROZEN_REVIEWED,
     RETRAIN_REVIEW_WEIGHT,
     RETRAIN_THRESHOLD_KEEP_MARGIN,
+    RETRAIN_THRESHOLD_MAX_STEP,
     models_dir,
 )
 from corpus.vocabulary import LABELS, InvalidRoleError, check_role
@@ -340,6 +341,7 @@ class RetrainOptions:
     holdout: float | None = None             # None: the default (held back only when it can gate)
     review_weight: float = RETRAIN_REVIEW_WEIGHT
     keep_margin: float = RETRAIN_THRESHOLD_KEEP_MARGIN  # < 0: always take the newly tuned thresholds
+    max_step: float = RETRAIN_THRESHOLD_MAX_STEP        # how far a kept threshold may move per retrain
     root: Path | None = None                 # models dir (default: POSTWACHT_MODELS_DIR or models/)
     data_dir: Path | None = None             # base corpus (default: corpus/data)
     functional_path: Path | None = None
@@ -411,6 +413,7 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
             "candidate": cand.version, "baseline": baseline, "promoted": promoted, "refusal": refusal,
             "advice": next_steps, "source": options.source, "counts": counts,
             "review_weight": options.review_weight, "threshold_keep_margin": options.keep_margin,
+            "threshold_max_step": options.max_step,
             "overrides": [asdict(o) for o in plan.overrides], "superseded": plan.superseded,
             "gate": decision.to_dict(),
             "sizes": {"baseline": {k: old_bundle.manifest.get(k) for k in ("n_train", "n_dev", "n_test")},
@@ -442,6 +445,7 @@ def candidate_config(options: RetrainOptions, baseline: ModelBundle) -> TrainCon
         config.keep_thresholds = {lab: float(lm.threshold) for lab, lm in baseline.model.label_models.items()
                                   if lab in LABELS}
         config.threshold_keep_margin = options.keep_margin
+        config.threshold_max_step = options.max_step
     return config
 
 

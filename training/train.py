@@ -71,6 +71,7 @@ class TrainConfig:
     # on the cross-validated criterion (model.classifier.tune_threshold); empty for a first training
     keep_thresholds: dict[str, float] = field(default_factory=dict)
     threshold_keep_margin: float = 0.0
+    threshold_max_step: float = 1.0
 
 
 @dataclass
@@ -143,7 +144,8 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
         lm.calibrator = calibrate(dev_margins[:, j], Y_dev[:, j])
         lm.threshold = tune_threshold(lm.calibrator, dev_margins[:, j], Y_dev[:, j], dev_weights, grid, config.seed,
                                       beta=LABEL_SPECS[lab].threshold_beta, keep=config.keep_thresholds.get(lab),
-                                      keep_margin=config.threshold_keep_margin)
+                                      keep_margin=config.threshold_keep_margin,
+                                      max_step=config.threshold_max_step)
     # the sub-article model (staff_boundary: which of medewerkers.2/4/6/7/8), on annotation ids
     sub_label = next(iter(labels_with("sub_articles")), None)
     boundary_rows = [i for i, ex in enumerate(train) if ex.get("boundary_articles")]
