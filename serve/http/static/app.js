@@ -441,7 +441,7 @@
     $("queue-meta").textContent = "Bericht " + (queue.index + 1) + " van " + queue.items.length +
       (item.escalate ? " · escalatie" : "") +
       " · rol: " + item.role + " · model vond: " + predicted +
-      " · afstand tot een drempel: " + item.uncertainty.toFixed(2);
+      (item.uncertainty < 0.1 ? " · het model twijfelde" : "");
     $("queue-text").textContent = item.text;
     const box = $("queue-labels");
     box.replaceChildren();
