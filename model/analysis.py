@@ -84,15 +84,17 @@ class Analysis:
         """A token as the character n-gram features see it: upper case inside a negation or
         quotation scope, which gives those words n-grams of their own."""
         text = self.placeholders.get(i) or self.tok_text[i]
+        if text.startswith("emoji_"):
+            # the emoji itself, not its name: "emoji_grinning_face" would give a short draft
+            # dozens of meaningless n-grams and dilute the others (a leading 😀 hid an insult)
+            s, e = self.token_spans[i]
+            text = self.text[s:e].strip() or text
         return text.upper() if i in self.scope else text
 
     @cached_property
     def char_text(self) -> str:
-        # emoji words ("emoji_grinning_face") are seen by the word features only: their character
-        # n-grams are meaningless and their length would dilute every other n-gram of a short draft
         return " ".join(self.char_token(i) for i in range(len(self.tok_text))
-                        if self.tok_text[i].strip() and i not in self.merged and i not in self.silent
-                        and not self.tok_text[i].startswith("emoji_"))
+                        if self.tok_text[i].strip() and i not in self.merged and i not in self.silent)
 
 
 def _sentence_ids(texts: list[str]) -> list[int]:

@@ -33,6 +33,7 @@ _SENTENCE_END = frozenset({".", "!", "?"})
 # The reference sentence whose tf-idf norm scales every highlight weight: 12 words of 5 letters
 REFERENCE_WORDS = 12
 WORD_CHARS = 5
+COLUMN_CACHE_WORDS = 200_000  # bound on the per-process cache of token -> character n-gram columns
 
 
 def _sentences(an: Analysis) -> list[int]:
@@ -66,10 +67,21 @@ class Explainer:
         grams_per_word = sum(WORD_CHARS + 3 - n for n in self.char_n)
         self.word_ref = math.sqrt(2 * REFERENCE_WORDS - 1) * float(np.median(self.word_idf))
         self.char_ref = math.sqrt(REFERENCE_WORDS * grams_per_word) * float(np.median(self.char_idf))
+        self._columns_cache: dict[str, tuple[tuple[int, float], ...]] = {}
 
     def _char_grams(self, word: str) -> list[str]:
         padded = f" {word} "
         return [padded[i:i + n] for n in self.char_n for i in range(len(padded) - n + 1)]
+
+    def _char_columns(self, word: str) -> tuple[tuple[int, float], ...]:
+        """(column, idf) of the model's character n-grams in one token (cached per word)."""
+        cached = self._columns_cache.get(word)
+        if cached is None:
+            cols = (self.char_vocab.get(g) for g in set(self._char_grams(word)))
+            cached = tuple((col + self.char_offset, float(self.char_idf[col])) for col in cols if col is not None)
+            if len(self._columns_cache) < COLUMN_CACHE_WORDS:
+                self._columns_cache[word] = cached
+        return cached
 
     def token_matrix(self, an: Analysis, n_features: int) -> sparse.csr_matrix:
         """T with T[k, col] = token k's share of feature col (k over an.word_tokens): idf values
@@ -87,14 +99,8 @@ class Explainer:
                 if col is not None:
                     half = self.word_idf[col] / 2
                     entries += [(k, col, half, True), (k + 1, col, half, True)]
-        grams_per_token = [set(self._char_grams(an.char_token(i))) for i in an.word_tokens]
-        for k, grams in enumerate(grams_per_token):
-            for g in grams:
-                col = self.char_vocab.get(g)
-                if col is None:
-                    continue
-                idf = self.char_idf[col]
-                entries.append((k, col + self.char_offset, idf, False))
+        for k, i in enumerate(an.word_tokens):
+            entries += [(k, col, idf, False) for col, idf in self._char_columns(an.char_token(i))]
         rows = [k for k, _, _, _ in entries]
         cols = [col for _, col, _, _ in entries]
         vals = [value / (self.word_ref if is_word else self.char_ref) for _, _, value, is_word in entries]

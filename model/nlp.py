@@ -20,7 +20,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from model.lexicons import Lexicon
-from model.normalize import squeeze
+from model.normalize import squeeze, zipf
 
 # Roots of categories marked `compound_roots` count inside longer words if at least this long
 COMPOUND_MIN_LEN = 5
@@ -41,6 +41,16 @@ if not Doc.has_extension("evidence"):
 
 GLUE_MIN_LEN = 7     # only longer unknown words are tried ("jijbentdom", "#teamhaatfenna")
 GLUE_MAX_PARTS = 5
+# a word this frequent in Dutch (wordfreq Zipf) is a word, not glued chat: "onderscheiden" is not
+# "onder scheiden", "staatshervorming" not "staat sh ervorming"
+GLUE_KNOWN_ZIPF = 2.0
+# two-letter parts of a glued word must be one of these ("ikhaatje", "jijbentdom"); otherwise
+# "gedoseerde" became "ge do se er de" and "linkshander" "link sh ander"
+GLUE_SHORT_WORDS = frozenset({"ik", "je", "ze", "we", "is", "en", "of", "op", "in", "nu", "da", "wa", "me",
+                              "te", "om", "al", "zo", "ga", "er", "ff", "kk", "jy", "xd"})
+# a token this frequent in Dutch is matched as written ("deel" is not the slur "del", "verdelen"
+# does not hold "dellen"); rarer tokens are squeezed ("stommm", "kannker")
+NORM_KNOWN_ZIPF = 3.0
 
 
 class GlueSplitter:
@@ -66,6 +76,8 @@ class GlueSplitter:
                 piece = word[start:end]
                 if prev is None or len(prev) >= GLUE_MAX_PARTS or piece not in self.vocab:
                     continue
+                if len(piece) < 3 and piece not in GLUE_SHORT_WORDS:
+                    continue
                 if best[end] is None or len(prev) + 1 < len(best[end]):
                     best[end] = [*prev, piece]
         parts = best[n]
@@ -77,7 +89,8 @@ class GlueSplitter:
         splits = []
         for token in doc:
             text = token.text
-            if len(text) >= GLUE_MIN_LEN and text.isalpha() and text.islower() and text not in self.vocab:
+            if (len(text) >= GLUE_MIN_LEN and text.isalpha() and text.islower() and text not in self.vocab
+                    and zipf(text) < GLUE_KNOWN_ZIPF):
                 parts = self.segment(text)
                 if parts:
                     splits.append((token, parts))
@@ -107,8 +120,19 @@ def glue_vocabulary(nlp: Language, texts: list[str], lexicon: Lexicon, min_count
     return frozenset(vocab)
 
 
+def token_norm(lower: str) -> str:
+    """The matching key of a token: as written when it is a frequent Dutch word, else squeezed."""
+    return lower if zipf(lower) >= NORM_KNOWN_ZIPF else squeeze(lower)
+
+
 @Language.component("postwacht_norm")
 def set_squeezed_norm(doc: Doc) -> Doc:
+    for token in doc:
+        token.norm_ = token_norm(token.lower_)
+    return doc
+
+
+def fully_squeezed(doc: Doc) -> Doc:
     for token in doc:
         token.norm_ = squeeze(token.lower_)
     return doc
@@ -127,12 +151,20 @@ class LexiconMatcher:
     def set_lexicon(self, lexicon: Lexicon) -> None:
         make = self.nlp.make_doc
         for name, category in lexicon.items():
-            patterns = [set_squeezed_norm(make(term)) for term in category.terms]
+            # each term as a frequent word is written and as an elongated spelling squeezes
+            patterns = []
+            for term in category.terms:
+                written, squeezed = set_squeezed_norm(make(term)), fully_squeezed(make(term))
+                patterns.append(written)
+                if [t.norm_ for t in squeezed] != [t.norm_ for t in written]:
+                    patterns.append(squeezed)
             self.matcher.add(name, [p for p in patterns if len(p)])
         self.compound_categories = frozenset(n for n, c in lexicon.items() if c.compound_roots)
         for name in sorted(self.compound_categories, key=list(lexicon).index):
             for term in lexicon[name].terms:
                 root = squeeze(term)
+                if root != term and zipf(root) >= NORM_KNOWN_ZIPF:
+                    continue  # "dellen" squeezes to the verb "delen"
                 if " " not in root and len(root) >= COMPOUND_MIN_LEN and root.isalpha():
                     self.root_category.setdefault(root, name)
         if self.root_category:
@@ -146,8 +178,8 @@ class LexiconMatcher:
             covered = {i for ev in evidence if ev.category in self.compound_categories
                        for i in range(ev.start, ev.end)}
             for token in doc:
-                if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN:
-                    continue
+                if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN or zipf(token.lower_) >= NORM_KNOWN_ZIPF:
+                    continue  # a frequent word is that word, not a compound insult
                 m = self.compound_roots.search(token.norm_)
                 if m:
                     evidence.append(Evidence(self.root_category[m.group()], token.i, token.i + 1))

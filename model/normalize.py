@@ -13,6 +13,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
 
 # Leetspeak characters folded to letters when they sit between letters ("k4nker", "h0er").
 LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s",
@@ -153,7 +156,14 @@ def normalize(text: str) -> Normalized:
 _SQUEEZE = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=200_000)
 def squeeze(word: str) -> str:
     """Collapse every run of a repeated character: the matching key for lexicon terms,
     so "stommm", "stom" and "kannker" meet their lexicon entries."""
     return _SQUEEZE.sub(r"\1", word)
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    """How frequent a word is in Dutch (wordfreq's Zipf scale: 6 = once per thousand words)."""
+    return zipf_frequency(word.lower(), "nl")

@@ -24,8 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from wordfreq import zipf_frequency
-
+from model.normalize import zipf
 from model.pii.deduce_names import import_deduce
 
 _TOKEN = re.compile(r"\S+")
@@ -34,10 +33,6 @@ _SENTENCE_END = ".!?:;…\n"
 _INITIAL = re.compile(r"^[A-Za-zÀ-ÿ]{1,2}\.(?:[A-Za-zÀ-ÿ]\.)*$")
 
 
-@lru_cache(maxsize=200_000)
-def zipf(word: str) -> float:
-    """How frequent a word is in Dutch (wordfreq's Zipf scale: 6 = once per thousand words)."""
-    return zipf_frequency(word.lower(), "nl")
 
 
 def _read_list(path: Path) -> frozenset[str]:

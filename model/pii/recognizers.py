@@ -268,7 +268,9 @@ class TermRecognizer:
         body = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in alternatives) or r"(?!x)x"
         heads = [re.escape(t) for t in alternatives if " " not in t and len(t) >= compound_min]
         compound = rf"|(?<![\w])[a-zà-ÿ]{{3,}}(?:{'|'.join(heads)})" if heads else ""
-        self.pattern = re.compile(rf"(?<![\w])(?:{body}){compound}(?![\w])", re.IGNORECASE)
+        # whole words only: the closing (?![\w]) applies to the plain terms and the compounds alike
+        # ("ass" is a diagnosis, not the start of "associatief" or "Assen")
+        self.pattern = re.compile(rf"(?:(?<![\w])(?:{body}){compound})(?![\w])", re.IGNORECASE)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], ctx: BuildContext) -> TermRecognizer:
