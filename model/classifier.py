@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from scipy import sparse
+from scipy.stats import ttest_rel
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction import DictVectorizer
@@ -194,34 +195,49 @@ def calibrate(margins: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV | No
 
 def tune_threshold(calibrator: CalibratedClassifierCV | None, margins: np.ndarray, y: np.ndarray,
                    weights: np.ndarray, grid: np.ndarray, seed: int, folds: int = 5, beta: float = 1.0,
-                   keep: float | None = None, keep_margin: float = 0.0, max_step: float = 1.0) -> float:
+                   keep: float | None = None, keep_margin: float = 0.0, max_step: float = 1.0,
+                   alpha: float = 0.05) -> float:
     """The decision threshold with the best F-beta (F1 unless a miss costs more) on held-out data, chosen by
     TunedThresholdClassifierCV: the F1 curve is averaged over stratified folds (a smoothed
     criterion, so one more example does not make the threshold jump), and rows are weighted
     (a false alarm on real background text counts `weights` times).
 
     `keep` (retraining only; default off): the active model's threshold, returned unless the best
-    threshold's cross-validated score beats its score by more than `keep_margin`; even then it moves
-    at most `max_step`, to the best threshold within that distance (a few dozen reviewed rows do
-    not move a decision across the scale)."""
+    threshold is clearly better: its F-beta gain over `keep`, paired per fold, must exceed
+    `keep_margin` and be significant in a one-sided paired t-test over the folds at `alpha` (on a
+    few hundred dev rows a gain of a few points is within noise). Even then it moves at most
+    `max_step`, to the best threshold within that distance (a few dozen reviewed rows do not move a
+    decision across the scale)."""
     if calibrator is None or y.sum() < folds:
         return 0.5 if keep is None else keep
     X = margins.reshape(-1, 1)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     with sklearn.config_context(enable_metadata_routing=True):
         scorer = make_scorer(fbeta_score, beta=beta, zero_division=0.0).set_score_request(sample_weight=True)
         tuner = TunedThresholdClassifierCV(
-            FrozenEstimator(calibrator), scoring=scorer, thresholds=grid,
-            cv=StratifiedKFold(folds, shuffle=True, random_state=seed), refit=True,
+            FrozenEstimator(calibrator), scoring=scorer, thresholds=grid, cv=cv, refit=True,
             store_cv_results=keep is not None,
         ).fit(X, y, sample_weight=weights)
-    if keep is not None:
-        scores, at = tuner.cv_results_["scores"], tuner.cv_results_["thresholds"]
-        if float(np.max(scores)) - float(scores[int(np.argmin(np.abs(at - keep)))]) <= keep_margin:
-            return round(float(keep), 2)
-        near = np.abs(at - keep) <= max_step + 1e-9
-        if near.any() and not near.all():
-            return round(float(at[near][int(np.argmax(scores[near]))]), 2)
-    return round(float(tuner.best_threshold_), 2)
+    best = round(float(tuner.best_threshold_), 2)
+    if keep is None:
+        return best
+    scores, at = tuner.cv_results_["scores"], tuner.cv_results_["thresholds"]
+    near = np.abs(at - keep) <= max_step + 1e-9
+    if near.any() and not near.all():
+        best = round(float(at[near][int(np.argmax(scores[near]))]), 2)
+    new_f, old_f = fold_scores(calibrator.predict_proba(X)[:, 1], y, weights, cv, (best, keep), beta)
+    gain = float(np.mean(new_f - old_f))
+    # (identical gains on every fold give no variance and a NaN p-value: kept)
+    clear = gain > keep_margin and bool(ttest_rel(new_f, old_f, alternative="greater").pvalue < alpha)
+    return best if clear else round(float(keep), 2)
+
+
+def fold_scores(proba: np.ndarray, y: np.ndarray, weights: np.ndarray, cv: StratifiedKFold,
+                thresholds: Sequence[float], beta: float) -> list[np.ndarray]:
+    """F-beta of each threshold on each held-out fold of `cv` (the same folds for all: paired)."""
+    folds = list(cv.split(proba.reshape(-1, 1), y))
+    return [np.array([fbeta_score(y[test], proba[test] >= t, beta=beta, sample_weight=weights[test],
+                                  zero_division=0.0) for _, test in folds]) for t in thresholds]
 
 
 def fit_boundary(X: sparse.csr_matrix, targets: list[list[str]], articles: Sequence[str], C: float,

@@ -26,7 +26,14 @@ import spacy
 
 from corpus.dataset import corpus_hash, iter_examples
 from corpus.protocol import annotation_protocol
-from corpus.settings import BACKGROUND_THRESHOLD_WEIGHT, DATA_DIR, RANDOM_SEED, SOURCE_WEIGHTS, models_dir
+from corpus.settings import (
+    BACKGROUND_THRESHOLD_WEIGHT,
+    DATA_DIR,
+    RANDOM_SEED,
+    RETRAIN_THRESHOLD_ALPHA,
+    SOURCE_WEIGHTS,
+    models_dir,
+)
 from corpus.vocabulary import LABEL_SPECS, LABELS, labels_with
 from eval.metrics import label_matrix, multilabel_metrics
 from model.analysis import Analysis
@@ -145,7 +152,7 @@ def fit_model(analyzer: TextAnalyzer, train: list[dict[str, Any]], dev: list[dic
         lm.threshold = tune_threshold(lm.calibrator, dev_margins[:, j], Y_dev[:, j], dev_weights, grid, config.seed,
                                       beta=LABEL_SPECS[lab].threshold_beta, keep=config.keep_thresholds.get(lab),
                                       keep_margin=config.threshold_keep_margin,
-                                      max_step=config.threshold_max_step)
+                                      max_step=config.threshold_max_step, alpha=RETRAIN_THRESHOLD_ALPHA)
     # the sub-article model (staff_boundary: which of medewerkers.2/4/6/7/8), on annotation ids
     sub_label = next(iter(labels_with("sub_articles")), None)
     boundary_rows = [i for i, ex in enumerate(train) if ex.get("boundary_articles")]
