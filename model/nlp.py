@@ -175,8 +175,9 @@ class LexiconMatcher:
         vocab_strings = self.nlp.vocab.strings
         evidence = [Evidence(vocab_strings[mid], s, e) for mid, s, e in self.matcher(doc)]
         if self.compound_roots is not None:
-            covered = {i for ev in evidence if ev.category in self.compound_categories
-                       for i in range(ev.start, ev.end)}
+            # a word that is already a lexicon term as a whole is that term, not a compound insult
+            # ("autisten" is a group of people, not the root "autist" used as an insult)
+            covered = {i for ev in evidence for i in range(ev.start, ev.end)}
             for token in doc:
                 if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN or zipf(token.lower_) >= NORM_KNOWN_ZIPF:
                     continue  # a frequent word is that word, not a compound insult
