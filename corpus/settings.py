@@ -34,8 +34,10 @@ MAX_BATCH_ITEMS = 1_000          # HTTP batch limit
 
 # Training
 RANDOM_SEED = 20261125
-# Weight of a training row by its source (corpus/dataset.py SOURCES)
-SOURCE_WEIGHTS = {"written": 1.0, "augmented": 1.0, "background": 2.0, "reviewed": 4.0}
+# Weight of a training row by its source (corpus/dataset.py SOURCES). Real background sentences weigh
+# five rows: with 2.0, 7.2% of the held-out real sentences were flagged, with 5.0 4.5% (8.0: 4.8%),
+# at the same test macro-F1 (0.753) and wellbeing recall (0.80).
+SOURCE_WEIGHTS = {"written": 1.0, "augmented": 1.0, "background": 5.0, "reviewed": 4.0}
 # When a label's threshold is chosen, a false alarm on a real background sentence of dev counts this
 # many times (false alarms on ordinary text are what make staff stop trusting the tool)
 BACKGROUND_THRESHOLD_WEIGHT = 10.0
