@@ -15,7 +15,7 @@
    split, so no near-duplicate of an evaluation row is ever trained on; the others enter as `train`.
 3. A candidate is trained (training/train.py) and written as a complete version, not activated.
    Reviewed cases weigh `review_weight` corpus rows; each label keeps the active model's threshold
-   unless the newly tuned one is clearly better (RETRAIN_THRESHOLD_KEEP_MARGIN).
+   unless the newly tuned one is clearly better (RETRAIN_THRESHOLD_KEEP_MARGIN, RETRAIN_THRESHOLD_ALPHA).
 4. Candidate and active model are measured on the same frozen sets: the corpus test split, the
    functional suite and the held-back reviewed cases; training/gate.py decides with paired
    statistics. A refused candidate stays on disk for inspection, with advice on what to review next.
@@ -49,6 +49,7 @@ from corpus.settings import (
     RETRAIN_HOLDOUT_SHARE,
     RETRAIN_MIN_FROZEN_REVIEWED,
     RETRAIN_REVIEW_WEIGHT,
+    RETRAIN_THRESHOLD_ALPHA,
     RETRAIN_THRESHOLD_KEEP_MARGIN,
     RETRAIN_THRESHOLD_MAX_STEP,
     models_dir,
@@ -413,7 +414,7 @@ def retrain(reviewed: Iterable[dict[str, Any]], options: RetrainOptions | None =
             "candidate": cand.version, "baseline": baseline, "promoted": promoted, "refusal": refusal,
             "advice": next_steps, "source": options.source, "counts": counts,
             "review_weight": options.review_weight, "threshold_keep_margin": options.keep_margin,
-            "threshold_max_step": options.max_step,
+            "threshold_max_step": options.max_step, "threshold_alpha": RETRAIN_THRESHOLD_ALPHA,
             "overrides": [asdict(o) for o in plan.overrides], "superseded": plan.superseded,
             "gate": decision.to_dict(),
             "sizes": {"baseline": {k: old_bundle.manifest.get(k) for k in ("n_train", "n_dev", "n_test")},

@@ -112,7 +112,8 @@ def render_report(data: dict[str, Any]) -> str:
              f"dan {lim.get('min_positives', '?')} positieven in een set tellen samen (gepoold)",
              f"- Gewicht van een beoordeeld geval: {data.get('review_weight', '-')} corpusrijen; drempels blijven "
              f"die van het actieve model tenzij een nieuwe duidelijk beter is (marge "
-             f"{data.get('threshold_keep_margin', '-')} én eenzijdige gepaarde t-toets over de dev-folds), en dan hoogstens "
+             f"{data.get('threshold_keep_margin', '-')} én eenzijdige gepaarde t-toets over de dev-folds, alpha "
+             f"{data.get('threshold_alpha', '-')}), en dan hoogstens "
              f"{data.get('threshold_max_step', '-')} verschoven", "",
              "## Besluit", "", verdict, ""]
     if data["refusal"]:
