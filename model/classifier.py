@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from scipy import sparse
+from scipy.special import expit
 from scipy.stats import ttest_rel
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -33,6 +34,7 @@ from sklearn.pipeline import FeatureUnion
 
 from corpus.vocabulary import COMMON_EVIDENCE, LABEL_SPECS
 from model.analysis import Analysis
+from model.compiled import CompiledFeatures
 
 
 def analysis_words(an: Analysis) -> list[str]:
@@ -112,9 +114,21 @@ class LabelModel:
         return np.asarray(X @ self.coef).ravel() + self.intercept
 
     def probability(self, margin: np.ndarray) -> np.ndarray:
-        if self.calibrator is None:
-            return 1.0 / (1.0 + np.exp(-margin))
-        return self.calibrator.predict_proba(np.asarray(margin, dtype=float).reshape(-1, 1))[:, 1]
+        """The calibrated probability of each margin: the mean of the fitted Platt sigmoids of
+        `calibrator` (what its predict_proba computes, without its per-call input validation,
+        which cost a single draft milliseconds; tests/test_classifier_fastpath.py checks they agree)."""
+        a, b = platt_parameters(self.calibrator)
+        m = np.asarray(margin, dtype=float)
+        return np.mean(expit(-(np.multiply.outer(m, a) + b)), axis=-1)
+
+
+def platt_parameters(calibrator: CalibratedClassifierCV | None) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of every sigmoid a CalibratedClassifierCV fitted (one per calibration fold):
+    p = 1 / (1 + exp(a * margin + b)); no calibrator is the plain logistic a = -1, b = 0."""
+    if calibrator is None:
+        return np.array([-1.0]), np.array([0.0])
+    sigmoids = [cc.calibrators[0] for cc in calibrator.calibrated_classifiers_]
+    return np.array([s.a_ for s in sigmoids], dtype=float), np.array([s.b_ for s in sigmoids], dtype=float)
 
 
 @dataclass
@@ -127,10 +141,43 @@ class MultiLabelModel:
     boundary: BoundaryArticleModel | None = None
 
     def transform(self, analyses: Sequence[Analysis]) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.features.transform(analyses))
+        """The feature rows of the fitted union, through its compiled form (model/compiled.py:
+        the same matrix without scikit-learn's per-call validation)."""
+        compiled = self._compiled()
+        if compiled is None:
+            return sparse.csr_matrix(self.features.transform(analyses))
+        return compiled.transform(analyses)
+
+    def _compiled(self) -> CompiledFeatures | None:
+        cached = self.__dict__.get("_compiled_cache")
+        if cached is None or cached[0] is not self.features:
+            cached = (self.features, CompiledFeatures.compile(self.features))
+            self.__dict__["_compiled_cache"] = cached
+        return cached[1]
 
     def margins(self, X: sparse.csr_matrix) -> np.ndarray:
-        return np.column_stack([self.label_models[lab].margin(X) for lab in self.labels])
+        """Every label's document margin in one sparse product with the stacked weights."""
+        weights, intercepts = self._stacked()
+        return np.asarray(X @ weights) + intercepts
+
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray]:
+        """The label models' weights as one (n_features, n_labels) matrix, built once per set of
+        fitted weights (not pickled: see __getstate__)."""
+        models = [self.label_models[lab] for lab in self.labels]
+        key = tuple(id(lm.coef) for lm in models)
+        cached = self.__dict__.get("_stacked_cache")
+        if cached is None or cached[0] != key:
+            weights = np.column_stack([lm.coef for lm in models])
+            intercepts = np.array([lm.intercept for lm in models], dtype=float)
+            cached = (key, weights, intercepts)
+            self.__dict__["_stacked_cache"] = cached
+        return cached[1], cached[2]
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_stacked_cache", None)
+        state.pop("_compiled_cache", None)
+        return state
 
 
 
