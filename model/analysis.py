@@ -61,6 +61,7 @@ class Analysis:
     tok_text: list[str] = field(default_factory=list)
     tok_norm: list[str] = field(default_factory=list)
     tok_lemma: list[str] = field(default_factory=list)
+    tok_idx: list[int] = field(default_factory=list)  # character offset of each token in the normalised text
     word_tokens: list[int] = field(default_factory=list)  # indices of non-punctuation tokens
 
     @property
@@ -145,6 +146,7 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
         an.tok_text.append(t.text)
         an.tok_norm.append(t.norm_)
         an.tok_lemma.append(t.lemma_.lower() or t.norm_)
+        an.tok_idx.append(t.idx)
         if not (t.is_punct or t.is_space):
             an.word_tokens.append(t.i)
         an.token_spans.append(norm.span(t.idx, t.idx + len(t.text)))

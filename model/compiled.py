@@ -42,9 +42,9 @@ class CompiledTfidf:
         else:
             self.analyze = vectorizer.build_analyzer()
 
-    def _word_columns(self, word: str) -> dict[int, int]:
-        """Column -> count of the vocabulary's character n-grams in one word padded with spaces
-        (scikit-learn's `char_wb` n-grams: a word shorter than n gives itself once)."""
+    def _word_columns(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and counts of the vocabulary's character n-grams in one word padded with
+        spaces (scikit-learn's `char_wb` n-grams: a word shorter than n gives itself once)."""
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
@@ -61,45 +61,57 @@ class CompiledTfidf:
                     counts[col] = counts.get(col, 0) + 1
             if length <= n:
                 break
+        cached = (np.fromiter(counts, dtype=np.int32, count=len(counts)),
+                  np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         if len(self._word_cache) < WORD_CACHE_SIZE:
-            self._word_cache[word] = counts
-        return counts
+            self._word_cache[word] = cached
+        return cached
 
-    def _counts(self, doc: Any) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        if self.char_wb:
+    def _char_counts(self, docs: Sequence[Any]) -> sparse.csr_matrix:
+        cols, counts, rows, lengths = [], [], [], []
+        for r, doc in enumerate(docs):
             for word in self.preprocess(doc).split():
-                for col, c in self._word_columns(word).items():
-                    counts[col] = counts.get(col, 0) + c
-            return counts
-        vocab = self.vocabulary
-        for feature in self.analyze(doc):
-            col = vocab.get(feature)
-            if col is not None:
-                counts[col] = counts.get(col, 0) + 1
-        return counts
+                c, n = self._word_columns(word)
+                cols.append(c)
+                counts.append(n)
+                rows.append(r)
+                lengths.append(len(c))
+        if not cols:
+            return sparse.csr_matrix((len(docs), self.n_features), dtype=np.float64)
+        row_index = np.repeat(np.asarray(rows, dtype=np.int32), lengths)
+        # a COO matrix sums the counts of an n-gram found in several words of a draft
+        return sparse.coo_matrix((np.concatenate(counts), (row_index, np.concatenate(cols))),
+                                 shape=(len(docs), self.n_features)).tocsr()
 
-    def transform(self, docs: Sequence[Any]) -> sparse.csr_matrix:
+    def _word_counts(self, docs: Sequence[Any]) -> sparse.csr_matrix:
         indptr, indices, values = [0], [], []
+        vocab = self.vocabulary
         for doc in docs:
-            counts = self._counts(doc)
+            counts: dict[int, int] = {}
+            for feature in self.analyze(doc):
+                col = vocab.get(feature)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
             indices.extend(counts)
             values.extend(counts.values())
             indptr.append(len(indices))
-        data = np.asarray(values, dtype=np.float64)
-        cols = np.asarray(indices, dtype=np.int32)
+        return sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32),
+                                  np.asarray(indptr, dtype=np.int32)), shape=(len(docs), self.n_features))
+
+    def transform(self, docs: Sequence[Any]) -> sparse.csr_matrix:
+        X = self._char_counts(docs) if self.char_wb else self._word_counts(docs)
+        data = X.data
         if self.sublinear:
             np.log(data, out=data)
             data += 1.0
-        data *= self.idf[cols]
+        data *= self.idf[X.indices]
         if self.norm == "l2":
-            rows = np.repeat(np.arange(len(docs)), np.diff(indptr))
-            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(docs)))
+            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=X.shape[0]))
             norms[norms == 0.0] = 1.0
             data /= norms[rows]
         elif self.norm is not None:  # pragma: no cover - the model uses l2
             raise ValueError(f"unsupported norm {self.norm!r}")
-        X = sparse.csr_matrix((data, cols, np.asarray(indptr, dtype=np.int32)), shape=(len(docs), self.n_features))
         X.sort_indices()
         return X
 

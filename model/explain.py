@@ -67,18 +67,20 @@ class Explainer:
         grams_per_word = sum(WORD_CHARS + 3 - n for n in self.char_n)
         self.word_ref = math.sqrt(2 * REFERENCE_WORDS - 1) * float(np.median(self.word_idf))
         self.char_ref = math.sqrt(REFERENCE_WORDS * grams_per_word) * float(np.median(self.char_idf))
-        self._columns_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._columns_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def _char_grams(self, word: str) -> list[str]:
         padded = f" {word} "
         return [padded[i:i + n] for n in self.char_n for i in range(len(padded) - n + 1)]
 
-    def _char_columns(self, word: str) -> tuple[tuple[int, float], ...]:
-        """(column, idf) of the model's character n-grams in one token (cached per word)."""
+    def _char_columns(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and reference-scaled idf shares of the model's character n-grams in one token
+        (cached per word)."""
         cached = self._columns_cache.get(word)
         if cached is None:
-            cols = (self.char_vocab.get(g) for g in set(self._char_grams(word)))
-            cached = tuple((col + self.char_offset, float(self.char_idf[col])) for col in cols if col is not None)
+            found = [col for col in (self.char_vocab.get(g) for g in set(self._char_grams(word))) if col is not None]
+            cols = np.asarray(found, dtype=np.int64)
+            cached = (cols + self.char_offset, self.char_idf[cols] / self.char_ref)
             if len(self._columns_cache) < COLUMN_CACHE_WORDS:
                 self._columns_cache[word] = cached
         return cached
@@ -88,23 +90,29 @@ class Explainer:
         scaled by the reference norms; a character n-gram counts fully for each token holding it."""
         words = an.word_list
         sent = _sentences(an)
-        # (token, column, idf share, is a word feature)
-        entries: list[tuple[int, int, float, bool]] = []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        ref = self.word_ref
         for k, word in enumerate(words):
             col = self.word_vocab.get(word)
             if col is not None:
-                entries.append((k, col, self.word_idf[col], True))
+                rows.append(k)
+                cols.append(col)
+                vals.append(self.word_idf[col] / ref)
             if k + 1 < len(words) and sent[k + 1] == sent[k]:
                 col = self.word_vocab.get(f"{word} {words[k + 1]}")
                 if col is not None:
-                    half = self.word_idf[col] / 2
-                    entries += [(k, col, half, True), (k + 1, col, half, True)]
-        for k, i in enumerate(an.word_tokens):
-            entries += [(k, col, idf, False) for col, idf in self._char_columns(an.char_token(i))]
-        rows = [k for k, _, _, _ in entries]
-        cols = [col for _, col, _, _ in entries]
-        vals = [value / (self.word_ref if is_word else self.char_ref) for _, _, value, is_word in entries]
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(words), n_features))
+                    half = self.word_idf[col] / 2 / ref
+                    rows += [k, k + 1]
+                    cols += [col, col]
+                    vals += [half, half]
+        chars = [self._char_columns(an.char_token(i)) for i in an.word_tokens]
+        all_rows = np.concatenate([np.asarray(rows, dtype=np.int64),
+                                   np.repeat(np.arange(len(chars)), [len(c) for c, _ in chars])])
+        all_cols = np.concatenate([np.asarray(cols, dtype=np.int64), *(c for c, _ in chars)])
+        all_vals = np.concatenate([np.asarray(vals, dtype=float), *(v for _, v in chars)])
+        return sparse.csr_matrix((all_vals, (all_rows, all_cols)), shape=(len(words), n_features))
 
     def _content(self, an: Analysis) -> list[bool]:
         """Per word token: may it be shown as evidence on its own?"""

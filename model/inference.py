@@ -17,7 +17,7 @@ from corpus.vocabulary import LABEL_SPECS
 from model.analysis import Analysis
 from model.classifier import MultiLabelModel
 from model.pipeline import TextAnalyzer
-from model.windows import sentence_windows
+from model.windows import sentence_windows, window_analysis
 
 # A label whose required evidence is absent loses this much margin: the n-grams alone must then be
 # very sure (gossip about a family in words no lexicon knows still counts; formal text about named
@@ -30,14 +30,13 @@ def label_margins(model: MultiLabelModel, analyzer: TextAnalyzer, analyses: Sequ
     """Margins (n, 8) with window maxima for long drafts, and the whole-text feature rows."""
     X = model.transform(analyses)
     margins = model.margins(X)
-    texts, roles, owner = [], [], []
+    windows, owner = [], []
     for i, an in enumerate(analyses):
         for s, e in sentence_windows(an.text):
-            texts.append(an.text[s:e])
-            roles.append(an.role)
+            windows.append(window_analysis(an, s, e, analyzer.lexicon))
             owner.append(i)
-    if texts:
-        window_margins = model.margins(model.transform(analyzer.analyze_many(texts, roles)))
+    if windows:
+        window_margins = model.margins(model.transform(windows))
         for k, i in enumerate(owner):
             np.maximum(margins[i], window_margins[k], out=margins[i])
     apply_evidence_gates(model, analyses, margins)

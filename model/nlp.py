@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import spacy
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -51,6 +53,7 @@ GLUE_SHORT_WORDS = frozenset({"ik", "je", "ze", "we", "is", "en", "of", "op", "i
 # a token this frequent in Dutch is matched as written ("deel" is not the slur "del", "verdelen"
 # does not hold "dellen"); rarer tokens are squeezed ("stommm", "kannker")
 NORM_KNOWN_ZIPF = 3.0
+NORM_CACHE_SIZE = 500_000  # distinct lower-case words whose norm is kept per process
 
 
 class GlueSplitter:
@@ -125,10 +128,27 @@ def token_norm(lower: str) -> str:
     return lower if zipf(lower) >= NORM_KNOWN_ZIPF else squeeze(lower)
 
 
+# lower-case form's hash -> its norm's hash (StringStore hashes are stable for a string)
+_NORM_OF_LOWER: dict[int, int] = {}
+
+
 @Language.component("postwacht_norm")
 def set_squeezed_norm(doc: Doc) -> Doc:
-    for token in doc:
-        token.norm_ = token_norm(token.lower_)
+    """token.norm_ = token_norm(token.lower_), set for all tokens at once through the doc's
+    attribute arrays (a Python loop over Token objects cost more than the tokenizer)."""
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    lowers = doc.to_array(LOWER)
+    norms = np.empty(len(lowers), dtype=np.uint64)
+    for k, h in enumerate(lowers.tolist()):
+        norm = _NORM_OF_LOWER.get(h)
+        if norm is None:
+            norm = strings.add(token_norm(strings[h]))
+            if len(_NORM_OF_LOWER) < NORM_CACHE_SIZE:
+                _NORM_OF_LOWER[h] = norm
+        norms[k] = norm
+    doc.from_array([NORM], norms.reshape(-1, 1))
     return doc
 
 

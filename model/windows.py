@@ -5,6 +5,12 @@ whole text and its windows."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from model.analysis import Analysis, compute_features
+from model.lexicons import Lexicon
+from model.nlp import Evidence
+from model.normalize import Normalized
 
 LONG_TEXT = 280          # drafts longer than this (characters) also get window scores
 WINDOW_MAX = 260         # a window collects sentences up to about this many characters
@@ -30,3 +36,35 @@ def sentence_windows(text: str) -> list[tuple[int, int]]:
     if cur_start is not None:
         windows.append((cur_start, cur_end))
     return windows if len(windows) > 1 else []
+
+
+def window_analysis(an: Analysis, start: int, end: int, lexicon: Lexicon) -> Analysis:
+    """The analysis of the window [start, end) of a draft, cut from the draft's own analysis:
+    its tokens, lexicon hits and personal data are those of the whole draft (one tokenisation,
+    one PII pass per draft), shifted to the window; only the evidence features are computed anew.
+    A name's owner is decided in the whole draft's context."""
+    norm = an.normalized
+    first = next((k for k, s in enumerate(norm.starts) if s >= start), len(norm.starts))
+    last = next((k for k in range(len(norm.ends) - 1, -1, -1) if norm.ends[k] <= end), -1) + 1
+    doc = an.doc
+    tokens = [i for i, (idx, tok) in enumerate(zip(an.tok_idx, an.tok_text, strict=True))
+              if idx >= first and idx + len(tok) <= last and tok.strip()]
+    text = an.text[start:end]
+    if not tokens:
+        sub_norm = Normalized(text, "", [], [])
+        sub_doc = doc[0:0].as_doc()
+        ta = 0
+    else:
+        ta, tb = tokens[0], tokens[-1] + 1
+        span = doc[ta:tb]
+        sub_doc = span.as_doc()
+        n0, n1 = span.start_char, span.end_char
+        sub_norm = Normalized(text, norm.text[n0:n1], [s - start for s in norm.starts[n0:n1]],
+                              [e - start for e in norm.ends[n0:n1]])
+        sub_doc._.evidence = [Evidence(ev.category, ev.start - ta, ev.end - ta) for ev in doc._.evidence or []
+                              if ev.start >= ta and ev.end <= tb]
+    pii = [replace(p, start=p.start - start, end=p.end - start, reasons=list(p.reasons))
+           for p in an.pii if p.start >= start and p.end <= end]
+    sub = Analysis(text=text, role=an.role, normalized=sub_norm, doc=sub_doc, pii=pii)
+    compute_features(sub, lexicon)
+    return sub
