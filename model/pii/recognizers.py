@@ -19,6 +19,8 @@ from model.pii.base import BuildContext, PiiSpan
 from model.pii.deduce_names import first_names
 from model.pii.names import zipf
 
+_WORD = re.compile(r"\w+")
+
 
 @dataclass(frozen=True)
 class SubPattern:
@@ -271,6 +273,36 @@ class TermRecognizer:
         # whole words only: the closing (?![\w]) applies to the plain terms and the compounds alike
         # ("ass" is a diagnosis, not the start of "associatief" or "Assen")
         self.pattern = re.compile(rf"(?:(?<![\w])(?:{body}){compound})(?![\w])", re.IGNORECASE)
+        # a cheap test first: a term can match only where a word of the text is the first word of a
+        # term, or ends with the first word of a compound head after at least three letters (the big
+        # alternation costs more than the rest of the PII pass; most drafts hold no health term)
+        # first word -> the second words it takes (an empty string: a one-word term)
+        self.next_words: dict[str, set[str]] = {}
+        for t in alternatives:
+            words = _WORD.findall(t.lower())
+            if words:
+                self.next_words.setdefault(words[0], set()).add(words[1] if len(words) > 1 else "")
+        heads = [t.lower() for t in alternatives if " " not in t and len(t) >= compound_min]
+        self.head_words = frozenset(h for h in heads if _WORD.fullmatch(h))
+        self.head_lengths = sorted({len(w) for w in self.head_words})
+        self.odd_heads = tuple(h for h in heads if not _WORD.fullmatch(h))  # "pinda-allergie"
+
+    def _may_match(self, text: str) -> bool:
+        lowered = text.lower()
+        if any(h in lowered for h in self.odd_heads):
+            return True
+        nexts, heads, lengths = self.next_words, self.head_words, self.head_lengths
+        words = _WORD.findall(lowered)
+        for i, word in enumerate(words):
+            follow = nexts.get(word)
+            if follow is not None and ("" in follow or (i + 1 < len(words) and words[i + 1] in follow)):
+                return True
+            for n in lengths:
+                if len(word) < n + 3:
+                    break
+                if word[-n:] in heads:
+                    return True
+        return False
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], ctx: BuildContext) -> TermRecognizer:
@@ -278,6 +310,8 @@ class TermRecognizer:
                    int(spec.get("compound_min", 7)), float(spec.get("score", 0.8)))
 
     def analyze(self, text: str) -> list[PiiSpan]:
+        if not self._may_match(text):
+            return []
         return [PiiSpan(self.entity, m.start(), m.end(), m.group(), self.name, self.score)
                 for m in self.pattern.finditer(text)]
 
