@@ -6,7 +6,6 @@ Pipeline (assembled from the component names below, loaded once per process):
   lemmatizer         spaCy's lookup lemmatizer with the Dutch table of spacy-lookups-data
   postwacht_lexicon  PhraseMatcher over every lexicon category (attr NORM), plus curse roots
                      inside compounds ("kankerlijer", "tyfushoer"); writes doc._.evidence
-  entity_ruler       school patterns: class groups ("groep 7b"), titles with a name
 """
 
 from __future__ import annotations
@@ -213,16 +212,6 @@ def make_lexicon_matcher(nlp: Language, name: str) -> LexiconMatcher:
     return LexiconMatcher(nlp)
 
 
-# Class groups as entities ("groep 7", "groep 5b", "groep 7/8"): phrase patterns, which the
-# EntityRuler matches with a PhraseMatcher (token-regex patterns cost milliseconds per doc).
-SCHOOL_PATTERNS = [
-    {"label": "GROEP", "pattern": f"{word} {n}{suffix}"}
-    for word in ("groep", "gr")
-    for n in range(1, 9)
-    for suffix in ("", "a", "b", "c", f"/{n + 1}" if n < 8 else "")
-]
-
-
 def build_pipeline(lexicon: Lexicon, glue_vocab: frozenset[str] = frozenset()) -> Language:
     """A blank Dutch pipeline with our components; call once per process (it is cached
     by the scorer that owns it)."""
@@ -232,8 +221,6 @@ def build_pipeline(lexicon: Lexicon, glue_vocab: frozenset[str] = frozenset()) -
     nlp.add_pipe("postwacht_norm")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     matcher = nlp.add_pipe("postwacht_lexicon")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()
-    ruler.add_patterns(SCHOOL_PATTERNS)
     matcher.set_lexicon(lexicon)
     return nlp

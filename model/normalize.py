@@ -57,6 +57,28 @@ def _emoji_word(ch: str) -> str:
     return " emoji_" + re.sub(r"[^a-z]+", "_", name.lower()).strip("_") + " "
 
 
+def _char_piece(ch: str) -> str:
+    """What one original character becomes: lower case, NFKC without accents, an emoji word,
+    a space for control characters, or "" for invisible ones (joiners, skin tones, soft hyphens)."""
+    if ch.isascii():
+        return " " if _CONTROL.match(ch) else ch.lower()
+    if ch in _DROP or "\U0001f3fb" <= ch <= "\U0001f3ff":  # joiners, skin tones
+        return ""
+    cat = unicodedata.category(ch)
+    if cat == "Cf":  # soft hyphen, bidi marks, byte-order mark: invisible, so never a break
+        return ""
+    if cat in ("Cs", "Cc", "Co", "Cn"):
+        return " "
+    if cat == "So" and ord(ch) >= 0x2190:
+        return _emoji_word(ch)
+    piece = unicodedata.normalize("NFKC", ch).lower()
+    # strip accents: "één" and "een" are one word in chat
+    return "".join(c for c in unicodedata.normalize("NFKD", piece) if not unicodedata.combining(c))
+
+
+_PIECES: dict[str, str] = {}  # per-process memo of _char_piece
+
+
 def _char_pass(text: str) -> tuple[str, list[int], list[int]]:
     """NFKC, lower case, emoji to words, controls and lone surrogates to spaces."""
     if text.isascii():
@@ -65,28 +87,21 @@ def _char_pass(text: str) -> tuple[str, list[int], list[int]]:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    memo = _PIECES
     for i, ch in enumerate(text):
-        if ch.isascii():
-            piece = " " if _CONTROL.match(ch) else ch.lower()
-        elif ch in _DROP or "\U0001f3fb" <= ch <= "\U0001f3ff":  # joiners, skin tones
-            continue
-        else:
-            cat = unicodedata.category(ch)
-            if cat == "Cf":  # soft hyphen, bidi marks, byte-order mark: invisible, so never a break
-                continue
-            if cat == "Cs" or cat == "Cc" or cat == "Co" or cat == "Cn":
-                piece = " "
-            elif cat == "So" and ord(ch) >= 0x2190:
-                piece = _emoji_word(ch)
-            else:
-                piece = unicodedata.normalize("NFKC", ch).lower()
-                # strip accents: "één" and "een" are one word in chat
-                piece = "".join(
-                    c for c in unicodedata.normalize("NFKD", piece) if not unicodedata.combining(c)
-                )
-        out.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([i + 1] * len(piece))
+        piece = memo.get(ch)
+        if piece is None:
+            piece = _char_piece(ch)
+            if len(memo) < 100_000:
+                memo[ch] = piece
+        if len(piece) == 1:
+            out.append(piece)
+            starts.append(i)
+            ends.append(i + 1)
+        elif piece:
+            out.append(piece)
+            starts.extend([i] * len(piece))
+            ends.extend([i + 1] * len(piece))
     return "".join(out), starts, ends
 
 
