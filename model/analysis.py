@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, NORM, ORTH
 from spacy.tokens import Doc
 
 from model.evidence import compute_evidence
@@ -138,18 +139,41 @@ def mark_scopes(an: Analysis, negators: frozenset[str]) -> None:
                 an.scope[i] = "q"
 
 
+_TOKEN_ATTRS = [ORTH, NORM, LEMMA, IDX, IS_PUNCT, IS_SPACE]
+_LOWER_LEMMA: dict[int, str] = {}  # LEMMA hash -> its lower-case string (memo)
+LEMMA_CACHE_SIZE = 500_000
+
+
+def read_tokens(an: Analysis) -> None:
+    """The per-token lists of an analysis, read from the doc's attribute arrays in one call
+    (iterating Token objects cost more than the tokenizer)."""
+    doc, norm = an.doc, an.normalized
+    if not len(doc):
+        return
+    strings = doc.vocab.strings
+    lemma_memo = _LOWER_LEMMA
+    for i, (orth, nrm, lemma, idx, punct, space) in enumerate(doc.to_array(_TOKEN_ATTRS).tolist()):
+        text = strings[orth]
+        norm_text = strings[nrm]
+        low = lemma_memo.get(lemma)
+        if low is None:
+            low = strings[lemma].lower() if lemma else ""
+            if len(lemma_memo) < LEMMA_CACHE_SIZE:
+                lemma_memo[lemma] = low
+        an.tok_text.append(text)
+        an.tok_norm.append(norm_text)
+        an.tok_lemma.append(low or norm_text)
+        an.tok_idx.append(idx)
+        if not (punct or space):
+            an.word_tokens.append(i)
+        an.token_spans.append(norm.span(idx, idx + len(text)))
+
+
 def compute_features(an: Analysis, lexicon: Lexicon) -> None:
     """Read the doc's tokens once, mark scopes and PII placeholders, then run every registered
     evidence rule (model.evidence), which fill an.features and an.negated_tokens."""
-    doc, norm = an.doc, an.normalized
-    for t in doc:
-        an.tok_text.append(t.text)
-        an.tok_norm.append(t.norm_)
-        an.tok_lemma.append(t.lemma_.lower() or t.norm_)
-        an.tok_idx.append(t.idx)
-        if not (t.is_punct or t.is_space):
-            an.word_tokens.append(t.i)
-        an.token_spans.append(norm.span(t.idx, t.idx + len(t.text)))
+    doc = an.doc
+    read_tokens(an)
     by_cat: dict[str, list[Evidence]] = {}
     for ev in doc._.evidence or []:
         by_cat.setdefault(ev.category, []).append(ev)

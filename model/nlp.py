@@ -3,7 +3,7 @@
 Pipeline (assembled from the component names below, loaded once per process):
   postwacht_glue_splitter  unknown glued chat words split into known words
   postwacht_norm     token.norm_ = squeezed lower-case form (the key lexicon terms match on)
-  lemmatizer         spaCy's lookup lemmatizer with the Dutch table of spacy-lookups-data
+  postwacht_lemmatizer  spaCy's Dutch lookup lemmatizer (table of spacy-lookups-data), set through arrays
   postwacht_lexicon  PhraseMatcher over every lexicon category (attr NORM), plus curse roots
                      inside compounds ("kankerlijer", "tyfushoer"); writes doc._.evidence
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import spacy
-from spacy.attrs import LOWER, NORM
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH
+from spacy.errors import Errors
+from spacy.lang.nl.lemmatizer import DutchLemmatizer
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -42,6 +44,7 @@ if not Doc.has_extension("evidence"):
 
 GLUE_MIN_LEN = 7     # only longer unknown words are tried ("jijbentdom", "#teamhaatfenna")
 GLUE_MAX_PARTS = 5
+GLUE_CACHE_SIZE = 500_000  # distinct words whose split is kept per process
 # a word this frequent in Dutch (wordfreq Zipf) is a word, not glued chat: "onderscheiden" is not
 # "onder scheiden", "staatshervorming" not "staat sh ervorming"
 GLUE_KNOWN_ZIPF = 2.0
@@ -64,9 +67,17 @@ class GlueSplitter:
 
     def __init__(self) -> None:
         self.vocab: frozenset[str] = frozenset()
+        self._parts: dict[int, list[str] | None] = {}  # ORTH hash -> its split (memo)
 
     def set_vocab(self, vocab: frozenset[str]) -> None:
         self.vocab = vocab
+        self._parts = {}
+
+    def _split_word(self, text: str) -> list[str] | None:
+        if (len(text) >= GLUE_MIN_LEN and text.isalpha() and text.islower() and text not in self.vocab
+                and zipf(text) < GLUE_KNOWN_ZIPF):
+            return self.segment(text)
+        return None
 
     def segment(self, word: str) -> list[str] | None:
         n = len(word)
@@ -89,13 +100,15 @@ class GlueSplitter:
         if not self.vocab:
             return doc
         splits = []
-        for token in doc:
-            text = token.text
-            if (len(text) >= GLUE_MIN_LEN and text.isalpha() and text.islower() and text not in self.vocab
-                    and zipf(text) < GLUE_KNOWN_ZIPF):
-                parts = self.segment(text)
-                if parts:
-                    splits.append((token, parts))
+        strings = doc.vocab.strings
+        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
+            parts = self._parts.get(orth, False)
+            if parts is False:
+                parts = self._split_word(strings[orth])
+                if len(self._parts) < GLUE_CACHE_SIZE:
+                    self._parts[orth] = parts
+            if parts:
+                splits.append((doc[i], parts))
         if splits:
             with doc.retokenize() as retokenizer:
                 for token, parts in splits:
@@ -166,8 +179,10 @@ class LexiconMatcher:
         self.compound_roots: re.Pattern[str] | None = None
         self.root_category: dict[str, str] = {}
         self.compound_categories: frozenset[str] = frozenset()
+        self._root_of_lower: dict[int, str] = {}  # LOWER hash -> compound category or "" (memo)
 
     def set_lexicon(self, lexicon: Lexicon) -> None:
+        self._root_of_lower = {}
         make = self.nlp.make_doc
         for name, category in lexicon.items():
             # each term as a frequent word is written and as an elongated spelling squeezes
@@ -190,6 +205,14 @@ class LexiconMatcher:
             body = "|".join(sorted(map(re.escape, self.root_category), key=len, reverse=True))
             self.compound_roots = re.compile(body)
 
+    def _compound_category(self, lower: str) -> str:
+        """The category of a curse root inside this (lower-case) word, or "" for none."""
+        norm = token_norm(lower)
+        if self.compound_roots is None or len(norm) <= COMPOUND_MIN_LEN or zipf(lower) >= NORM_KNOWN_ZIPF:
+            return ""  # a frequent word is that word, not a compound insult
+        m = self.compound_roots.search(norm)
+        return self.root_category[m.group()] if m else ""
+
     def __call__(self, doc: Doc) -> Doc:
         vocab_strings = self.nlp.vocab.strings
         evidence = [Evidence(vocab_strings[mid], s, e) for mid, s, e in self.matcher(doc)]
@@ -197,12 +220,17 @@ class LexiconMatcher:
             # a word that is already a lexicon term as a whole is that term, not a compound insult
             # ("autisten" is a group of people, not the root "autist" used as an insult)
             covered = {i for ev in evidence for i in range(ev.start, ev.end)}
-            for token in doc:
-                if token.i in covered or len(token.norm_) <= COMPOUND_MIN_LEN or zipf(token.lower_) >= NORM_KNOWN_ZIPF:
-                    continue  # a frequent word is that word, not a compound insult
-                m = self.compound_roots.search(token.norm_)
-                if m:
-                    evidence.append(Evidence(self.root_category[m.group()], token.i, token.i + 1))
+            memo = self._root_of_lower
+            for i, lower in enumerate(doc.to_array(LOWER).tolist()):
+                if i in covered:
+                    continue
+                category = memo.get(lower)
+                if category is None:
+                    category = self._compound_category(vocab_strings[lower])
+                    if len(memo) < NORM_CACHE_SIZE:
+                        memo[lower] = category
+                if category:
+                    evidence.append(Evidence(category, i, i + 1))
         doc._.evidence = evidence
         return doc
 
@@ -212,6 +240,47 @@ def make_lexicon_matcher(nlp: Language, name: str) -> LexiconMatcher:
     return LexiconMatcher(nlp)
 
 
+class LookupLemmatizer(DutchLemmatizer):
+    """spaCy's Dutch lookup lemmatizer (the table of spacy-lookups-data, lemma of the lower-case
+    form), setting all lemmas of a doc at once through its arrays with a memo per word, instead
+    of its per-Token loop. Same lemmas (tests/test_compiled_path.py)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.mode != "lookup" or not len(doc):
+            return super().__call__(doc)
+        if not self._validated:
+            self._validate_tables(Errors.E1004)
+        table = self.lookups.get_table("lemma_lookup", {})
+        strings = doc.vocab.strings
+        memo = self._lemma_of_lower
+        lowers = doc.to_array(LOWER).tolist()
+        lemmas = np.empty(len(lowers), dtype=np.uint64)
+        for k, h in enumerate(lowers):
+            lemma = memo.get(h)
+            if lemma is None:
+                string = strings[h]
+                lemma = strings.add(table.get(string, string))
+                if len(memo) < NORM_CACHE_SIZE:
+                    memo[h] = lemma
+            lemmas[k] = lemma
+        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
+        return doc
+
+    @property
+    def _lemma_of_lower(self) -> dict[int, int]:
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = self.__dict__["_memo"] = {}
+        return memo
+
+
+@Language.factory("postwacht_lemmatizer", default_config={"model": None, "mode": "lookup", "overwrite": False,
+                                                          "scorer": {"@scorers": "spacy.lemmatizer_scorer.v1"}})
+def make_lookup_lemmatizer(nlp: Language, model: object, name: str, mode: str, overwrite: bool,
+                           scorer: object) -> LookupLemmatizer:
+    return LookupLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
+
+
 def build_pipeline(lexicon: Lexicon, glue_vocab: frozenset[str] = frozenset()) -> Language:
     """A blank Dutch pipeline with our components; call once per process (it is cached
     by the scorer that owns it)."""
@@ -219,7 +288,7 @@ def build_pipeline(lexicon: Lexicon, glue_vocab: frozenset[str] = frozenset()) -
     splitter = nlp.add_pipe("postwacht_glue_splitter")
     splitter.set_vocab(glue_vocab)
     nlp.add_pipe("postwacht_norm")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("postwacht_lemmatizer", config={"mode": "lookup"})
     matcher = nlp.add_pipe("postwacht_lexicon")
     nlp.initialize()
     matcher.set_lexicon(lexicon)

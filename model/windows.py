@@ -5,6 +5,7 @@ whole text and its windows."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from model.analysis import Analysis, compute_features
@@ -44,8 +45,9 @@ def window_analysis(an: Analysis, start: int, end: int, lexicon: Lexicon) -> Ana
     one PII pass per draft), shifted to the window; only the evidence features are computed anew.
     A name's owner is decided in the whole draft's context."""
     norm = an.normalized
-    first = next((k for k, s in enumerate(norm.starts) if s >= start), len(norm.starts))
-    last = next((k for k in range(len(norm.ends) - 1, -1, -1) if norm.ends[k] <= end), -1) + 1
+    # normalised characters come from original ones in order: both offset lists are sorted
+    first = bisect_left(norm.starts, start)
+    last = bisect_right(norm.ends, end)
     doc = an.doc
     tokens = [i for i, (idx, tok) in enumerate(zip(an.tok_idx, an.tok_text, strict=True))
               if idx >= first and idx + len(tok) <= last and tok.strip()]

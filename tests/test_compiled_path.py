@@ -78,3 +78,19 @@ def test_a_window_cut_from_the_draft_decides_as_the_window_analysed_alone(scorer
     # the two differ only where the draft's context decides (a name's owner, a quote opened
     # before the window): at most a few windows in a hundred
     assert (flags_cut != flags_alone).any(axis=1).mean() <= 0.03
+
+
+def test_array_lemmatizer_gives_spacys_lookup_lemmas(scorer):
+    import spacy
+
+    reference = spacy.blank("nl")
+    reference.add_pipe("lemmatizer", config={"mode": "lookup"})
+    reference.initialize()
+    texts = TEXTS + [ex["text"] for ex in load_split("test")][:200]
+    ours = scorer.analyzer.nlp
+    for text in texts:
+        doc = ours.make_doc(text)
+        for _, proc in ours.pipeline:
+            if proc.__class__.__name__ == "LookupLemmatizer":
+                doc = proc(doc)
+        assert [t.lemma_ for t in doc] == [t.lemma_ for t in reference(text)]
