@@ -272,6 +272,33 @@ def write_report(ev: dict[str, Any], path: Path = REPORT_PATH, command: str = "p
         for cap, v in f["capabilities"].items():
             flag = " ⚠" if v["accuracy"] < 0.7 else ""
             lines.append(f"| {cap} | {v['n']} | {_fmt(v['accuracy'])}{flag} |")
+    lines += performance_section(path.parent / "performance")
     lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+PROFILE_LINES = 22  # header plus the top functions by cumulative time
+
+
+def performance_section(folder: Path) -> list[str]:
+    """The last benchmark and profile runs kept in eval/performance/ (`eval/bench_engine.py --write`,
+    `eval/profile_engine.py --write`), beside the profile from before the speed work."""
+    if not folder.is_dir():
+        return []
+    out = ["", "## Performance", "",
+           "Measured by the benchmark scripts, not by `postwacht eval` (their figures move with the load",
+           "of the machine; ratios from interleaved rounds hold better than absolute rates)."]
+    engine = folder / "engine.txt"
+    if engine.exists():
+        out += ["", "Engine (`.venv/bin/python eval/bench_engine.py --write`):", "", "```",
+                *engine.read_text(encoding="utf-8").strip().splitlines(), "```"]
+    for kind, title in (("batch", "`score_many` on 1,000 drafts"), ("single", "drafts scored one at a time")):
+        for stage, label in (("before", "before the speed work (commit a3e5857)"), ("", "now")):
+            name = f"profile_{stage}_{kind}.txt" if stage else f"profile_{kind}.txt"
+            profile = folder / name
+            if profile.exists():
+                text = profile.read_text(encoding="utf-8").strip().splitlines()
+                out += ["", f"cProfile, {title}, {label} (`eval/profile_engine.py`):", "", "```",
+                        *text[:PROFILE_LINES], "```"]
+    return out

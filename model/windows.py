@@ -49,8 +49,13 @@ def window_analysis(an: Analysis, start: int, end: int, lexicon: Lexicon) -> Ana
     first = bisect_left(norm.starts, start)
     last = bisect_right(norm.ends, end)
     doc = an.doc
-    tokens = [i for i, (idx, tok) in enumerate(zip(an.tok_idx, an.tok_text, strict=True))
-              if idx >= first and idx + len(tok) <= last and tok.strip()]
+    tokens = []
+    for i in range(bisect_left(an.tok_idx, first), len(an.tok_idx)):
+        tok = an.tok_text[i]
+        if an.tok_idx[i] + len(tok) > last:
+            break
+        if tok.strip():
+            tokens.append(i)
     text = an.text[start:end]
     if not tokens:
         sub_norm = Normalized(text, "", [], [])
