@@ -2,6 +2,8 @@
 
     # start a server itself (one worker, as `postwacht serve`), 50 clients, at most 20,000 requests / 60 s
     python -m eval.bench_load --spawn --clients 50
+    # the same with two server processes (`postwacht serve --workers 2`)
+    python -m eval.bench_load --spawn --clients 50 --workers 2
     # an already running server; --pid lets the soak mode sample its resident memory
     python -m eval.bench_load --url http://127.0.0.1:8000 --pid 12345 --soak 600
     # open loop: the clients together aim at 300 requests/s instead of sending as fast as they can
@@ -82,11 +84,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spawn_server(port: int) -> subprocess.Popen[bytes]:
+def spawn_server(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.setdefault("POSTWACHT_VAR_DIR", str(REPO / "var" / "bench"))
     log = open(REPO / "var" / "bench-server.log", "wb")  # noqa: SIM115 (lives as long as the server)
-    cmd = [sys.executable, "-m", "postwacht.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "postwacht.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers)]
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -190,7 +193,7 @@ async def main_async(args: argparse.Namespace) -> int:
     url, pid = args.url, args.pid
     if args.spawn:
         port = free_port()
-        server = spawn_server(port)
+        server = spawn_server(port, args.workers)
         url, pid = f"http://127.0.0.1:{port}", server.pid
     url = loopback_only(url)
     try:
@@ -224,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="base URL of a running server (loopback only)")
     where.add_argument("--spawn", action="store_true", help="start `postwacht serve` on a free loopback port")
+    p.add_argument("--workers", type=int, default=1, help="server processes with --spawn (postwacht serve --workers)")
     p.add_argument("--pid", type=int, help="server process id, to sample its RSS (with --url)")
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--requests", type=int, default=20_000, help="stop after this many requests (load mode)")

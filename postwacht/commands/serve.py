@@ -1,4 +1,9 @@
-"""`postwacht serve [--host 127.0.0.1] [--port 8000]`: the page and the HTTP API (one worker).
+"""`postwacht serve [--host 127.0.0.1] [--port 8000] [--workers N]`: the page and the HTTP API.
+
+One worker process by default. `--workers N` (or POSTWACHT_WORKERS) runs N processes on the same
+socket (uvicorn's supervisor), each with its own model in memory (about 300 MB each): on a machine
+with N cores that scores about N times as many drafts per second. The database is migrated once by
+the parent before the workers start.
 
 The port (--port, else POSTWACHT_PORT, else 8000) is bound first, before the protocol check and
 the model: a taken port fails at once with a Dutch message, and the URL is printed only once the
@@ -72,6 +77,36 @@ def serve_on(app: Any, sock: socket.socket, announce: Callable[[], None]) -> Non
     _announcing_server(config, announce).run(sockets=[sock])
 
 
+def serve_workers(sock: socket.socket, host: str, workers: int, announce: Callable[[], None]) -> None:
+    """Run `workers` server processes on the bound socket (uvicorn's Multiprocess supervisor)."""
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from serve.http.app import SERVE_HOST_ENV
+
+    os.environ[SERVE_HOST_ENV] = host
+    config = uvicorn.Config("serve.http.app:create_worker_app", factory=True, workers=workers, access_log=False,
+                            log_config=None, server_header=False, timeout_keep_alive=15)
+    announce()
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def _workers(args: argparse.Namespace) -> int:
+    import os
+
+    value = args.workers if args.workers is not None else os.environ.get("POSTWACHT_WORKERS", "1")
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ValueError(f"--workers/POSTWACHT_WORKERS moet een heel getal van 1 of meer zijn, niet {value!r}. "
+                         f"(must be a whole number of 1 or more)")
+    return workers
+
+
 def run(args: argparse.Namespace) -> int:
     from model.artifacts import ArtifactError
     from postwacht.port import PortError, bind_socket, default_port, display_url
@@ -86,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(host=args.host)
     except ConfigError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 2
+    try:
+        workers = _workers(args)
+    except ValueError as exc:
         print(f"FOUT: {exc}", file=sys.stderr)
         return 2
     _service_logging(getattr(args, "verbose", False))
@@ -104,9 +144,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"FOUT: {exc}", file=sys.stderr)
             return 1
 
-        from serve.http.app import create_app
+        if workers > 1:
+            from serve.store.database import Database
 
-        app = create_app(settings)
+            Database(settings.database_url).migrate()  # once, before the workers start
+        else:
+            from serve.http.app import create_app
+
+            app = create_app(settings)
 
         def announce() -> None:
             print(f"Postwacht: {display_url(args.host, port)}  (API-documentatie: /docs, model {version})",
@@ -115,7 +160,10 @@ def run(args: argparse.Namespace) -> int:
                 print("Scoren vraagt een reviewertoken (POSTWACHT_REQUIRE_TOKEN_FOR_SCORING of een publiek "
                       "adres).", flush=True)
 
-        serve_on(app, sock, announce)
+        if workers > 1:
+            serve_workers(sock, args.host, workers, announce)
+        else:
+            serve_on(app, sock, announce)
     return 0
 
 
@@ -135,4 +183,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                         "standaard (default) 127.0.0.1")
     p.add_argument("--port", type=_port_arg, default=None,
                    help="poort (port), standaard (default) POSTWACHT_PORT of 8000")
+    p.add_argument("--workers", type=int, default=None,
+                   help="aantal serverprocessen (server processes), standaard (default) POSTWACHT_WORKERS of 1; "
+                        "elk laadt het model (each loads the model, ~300 MB)")
     p.set_defaults(func=run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version as _package_version
@@ -77,6 +78,17 @@ def _start(app: FastAPI, settings: Settings, holder: ScorerHolder, metrics: Metr
     metrics.set_model_version(holder.get().version)
     log.info("model %s loaded; database %s", holder.get().version, database.dialect)
     return database
+
+
+# `postwacht serve --workers N` passes the listening host to its worker processes in this variable
+SERVE_HOST_ENV = "POSTWACHT_SERVE_HOST"
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several server processes (`postwacht serve --workers N`, uvicorn's
+    factory): settings from the environment, the host the parent listens on from SERVE_HOST_ENV.
+    Each process loads the model once; the parent has migrated the database before they start."""
+    return create_app(Settings.from_env(host=os.environ.get(SERVE_HOST_ENV, "127.0.0.1")))
 
 
 def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -> FastAPI:
