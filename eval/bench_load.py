@@ -87,6 +87,7 @@ def free_port() -> int:
 def spawn_server(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.setdefault("POSTWACHT_VAR_DIR", str(REPO / "var" / "bench"))
+    (REPO / "var").mkdir(exist_ok=True)
     log = open(REPO / "var" / "bench-server.log", "wb")  # noqa: SIM115 (lives as long as the server)
     cmd = [sys.executable, "-m", "postwacht.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers)]

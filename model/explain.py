@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 from scipy import sparse
+from spacy.attrs import IS_STOP, LIKE_NUM
 
 from model.analysis import Analysis
 from model.classifier import LabelModel, MultiLabelModel
@@ -116,12 +117,12 @@ class Explainer:
 
     def _content(self, an: Analysis) -> list[bool]:
         """Per word token: may it be shown as evidence on its own?"""
+        flags = an.doc.to_array([IS_STOP, LIKE_NUM]).tolist() if an.word_tokens else []
         out = []
-        doc = an.doc
         for i in an.word_tokens:
-            tok = doc[i]
+            stop, num = flags[i]
             word = an.tok_text[i]
-            out.append(not (tok.is_stop or tok.like_num or word in FILLER_WORDS or len(word) < 2
+            out.append(not (stop or num or word in FILLER_WORDS or len(word) < 2
                             or i in an.placeholders or word.startswith("emoji_")))
         return out
 

@@ -47,7 +47,6 @@ Annotation = tuple[int, int, str, str]  # start_char, end_char, text, tag
 _Span = tuple[int, int, str]  # first token index, last token index, tag
 
 _DEDUCE_TOKEN_PATTERN = r"\w+|[\n\r\t]| {4,}|[^ ]"
-_BMP_MAX = "\uffff"
 _PSEUDO, _PATIENT, _PERSON = "pseudo", "patient", "persoon"
 
 
@@ -78,26 +77,56 @@ def _word_char_ranges(word_pattern: Any) -> list[tuple[int, int]]:
     return _code_point_ranges(ord(c) for c in word_pattern.findall(every_char))
 
 
-def _token_patterns(deduce_pattern: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Two `re` equivalents of deduce's tokenizer pattern, each with one capturing group (for
-    `split`): a fast one for drafts without astral characters and a complete one.
+def _gaps(ranges: Sequence[tuple[int, int]], low: int, high: int, min_size: int) -> list[tuple[int, int]]:
+    """The gaps of at least min_size code points between ranges, within [low, high]."""
+    gaps, prev = [], low - 1
+    for a, b in ranges:
+        if a - prev - 1 >= min_size:
+            gaps.append((prev + 1, a - 1))
+        prev = max(prev, b)
+    if high - prev >= min_size:
+        gaps.append((prev + 1, high))
+    return gaps
+
+
+@dataclass(frozen=True, slots=True)
+class _TokenPatterns:
+    """`re` equivalents of deduce's tokenizer pattern, each with one capturing group (for
+    `split`).
 
     deduce's pattern uses the `regex` module, whose `\\w` differs from `re`'s (combining marks,
-    emoji modifiers, some digits); the word class is rebuilt from the `regex` pattern itself.
-    A character class with astral ranges is slow in `re`, hence the lookahead and two patterns.
+    emoji modifiers, some digits): the word class is rebuilt from the `regex` pattern itself, so
+    tokens are identical. `re` checks astral ranges of a class one by one, which is slow, so
+    drafts without an astral word character (nearly all: emoji are not word characters) use the
+    pattern without them.
     """
-    if getattr(deduce_pattern, "pattern", None) != _DEDUCE_TOKEN_PATTERN:
-        raise NotImplementedError(f"unknown deduce tokenizer pattern {deduce_pattern!r}")
-    import regex  # deduce's own dependency
 
-    ranges = _word_char_ranges(regex.compile(r"\w", flags=deduce_pattern.flags))
-    bmp = _char_class((a, min(b, 0xFFFF)) for a, b in ranges if a <= 0xFFFF)
-    astral = "(?=[\\U00010000-\\U0010ffff])" + _char_class(
-        (max(a, 0x10000), b) for a, b in ranges if b > 0xFFFF)
-    rest = r"|[\n\r\t]| {4,}|[^ ]"
-    fast = re.compile(f"({bmp}+{rest})")
-    full = re.compile(f"({bmp}+(?:{astral}{bmp}*)*|(?:{astral}{bmp}*)+{rest})")
-    return fast, full
+    fast: re.Pattern[str]  # word characters of the BMP only
+    full: re.Pattern[str]  # all word characters
+    astral_word: re.Pattern[str]  # finds an astral word character
+
+    @classmethod
+    def from_deduce(cls, deduce_pattern: Any) -> _TokenPatterns:
+        if getattr(deduce_pattern, "pattern", None) != _DEDUCE_TOKEN_PATTERN:
+            raise NotImplementedError(f"unknown deduce tokenizer pattern {deduce_pattern!r}")
+        import regex  # deduce's own dependency
+
+        ranges = _word_char_ranges(regex.compile(r"\w", flags=deduce_pattern.flags))
+        bmp = _char_class((a, min(b, 0xFFFF)) for a, b in ranges if a <= 0xFFFF)
+        astral_ranges = [(max(a, 0x10000), b) for a, b in ranges if b > 0xFFFF]
+        empty = _gaps(astral_ranges, 0x10000, sys.maxunicode, 1024)  # e.g. the emoji blocks
+        astral = (f"(?=[\\U00010000-\\U{sys.maxunicode:08x}])(?!{_char_class(empty)})"
+                  f"{_char_class(astral_ranges)}")
+        rest = r"|[\n\r\t]| {4,}|[^ ]"
+        return cls(re.compile(f"({bmp}+{rest})"),
+                   re.compile(f"({bmp}+(?:{astral}{bmp}*)*|(?:{astral}{bmp}*)+{rest})"),
+                   re.compile(astral))
+
+    def split(self, text: str) -> list[str]:
+        """[gap, token, gap, token, ..., gap] as deduce's tokenizer (before merging) splits."""
+        if text.isascii() or self.astral_word.search(text) is None:
+            return self.fast.split(text)
+        return self.full.split(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +136,7 @@ def _token_patterns(deduce_pattern: Any) -> tuple[re.Pattern[str], re.Pattern[st
 class _SequenceLookup:
     """A deduce LookupTrie (token sequences) as plain sets: the longest item at a token."""
 
-    __slots__ = ("lengths", "sequences", "single")
+    __slots__ = ("lengths", "pairs", "sequences", "single")
 
     def __init__(self, items: Iterable[tuple[str, ...]]) -> None:
         single: set[str] = set()
@@ -122,6 +151,7 @@ class _SequenceLookup:
         self.single = frozenset(single)
         self.sequences = frozenset(sequences)
         self.lengths = {word: tuple(sorted(ls, reverse=True)) for word, ls in lengths.items()}
+        self.pairs = frozenset(item[:2] for item in sequences)  # quick rejection
 
     @classmethod
     def from_trie(cls, trie: Any) -> _SequenceLookup:
@@ -139,9 +169,13 @@ class _SequenceLookup:
                 stack.append((child, (*path, interned.setdefault(key, key))))
         return cls(items)
 
-    def start_words(self) -> set[str]:
-        """The words an item can start with."""
-        return set(self.single) | set(self.lengths)
+    def single_only_words(self) -> set[str]:
+        """The words that are an item and start no longer item."""
+        return set(self.single).difference(self.lengths)
+
+    def multi_start_words(self) -> set[str]:
+        """The words longer items start with."""
+        return set(self.lengths)
 
     def longest(self, toks: Sequence[str], i: int) -> int:
         """The number of tokens of the longest item starting at token i (0: none)."""
@@ -149,9 +183,10 @@ class _SequenceLookup:
         lengths = self.lengths.get(word)
         if lengths is not None:
             n = len(toks)
-            for length in lengths:
-                if i + length <= n and tuple(toks[i:i + length]) in self.sequences:
-                    return length
+            if i + 1 < n and (word, toks[i + 1]) in self.pairs:
+                for length in lengths:
+                    if i + length <= n and tuple(toks[i:i + length]) in self.sequences:
+                        return length
         return 1 if word in self.single else 0
 
 
@@ -204,6 +239,12 @@ def _equals(predicate: Predicate, value: bool) -> Predicate:
 def _all(predicates: Sequence[Predicate]) -> Predicate:
     if len(predicates) == 1:
         return predicates[0]
+    if len(predicates) == 2:
+        p0, p1 = predicates
+        return lambda t: p0(t) and p1(t)
+    if len(predicates) == 3:
+        p0, p1, p2 = predicates
+        return lambda t: p0(t) and p1(t) and p2(t)
 
     def every(text: str) -> bool:
         return all(p(text) for p in predicates)
@@ -273,17 +314,29 @@ class _Annotator(Protocol):
     def end_at(self, toks: Sequence[str], i: int) -> int: ...
 
 
+def _chain(toks: Sequence[str], i: int, step: int, skip: frozenset[str]) -> int:
+    """From token i on in direction step, the first token not in skip (out of range: none)."""
+    n = len(toks)
+    while 0 <= i < n and toks[i] in skip:
+        i += step
+    return i
+
+
 @dataclass(frozen=True, slots=True)
 class _TokenPattern:
     """deduce's TokenPatternAnnotator (matching to the right from its start tokens)."""
 
     tag: str
-    bit: int  # 0: may start at any token
+    bit: int  # tokens with this code bit match the first position; 0: try every token
     predicates: tuple[Predicate, ...]
     skip: frozenset[str]
 
     def end_at(self, toks: Sequence[str], i: int) -> int:
-        return _match(toks, i, self.predicates, self.skip, 1)
+        if not self.bit:
+            return _match(toks, i, self.predicates, self.skip, 1)
+        if len(self.predicates) == 1:
+            return i
+        return _match(toks, _chain(toks, i + 1, 1, self.skip), self.predicates[1:], self.skip, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +344,8 @@ class _TrieLookup:
     """docdeid's MultiTokenLookupAnnotator over a LookupTrie."""
 
     tag: str
-    bit: int
+    bit: int  # words that start a multi-token item
+    single_bit: int  # words that are an item and start no longer one
     lookup: _SequenceLookup
     overlapping: bool
 
@@ -315,23 +369,18 @@ class _ContextPattern:
         if self.right:
             if tag.rpartition("+")[2] not in self.pre_tag:
                 return None
-            end = _match(toks, self._chain(toks, last + 1, 1), self.predicates, self.skip, 1)
+            end = _match(toks, _chain(toks, last + 1, 1, self.skip), self.predicates, self.skip, 1)
             return None if end < 0 else (first, end, self.tag.format(tag=tag))
         if tag.partition("+")[0] not in self.pre_tag:
             return None
-        end = _match(toks, self._chain(toks, first - 1, -1), self.predicates, self.skip, -1)
+        end = _match(toks, _chain(toks, first - 1, -1, self.skip), self.predicates, self.skip, -1)
         return None if end < 0 else (end, last, self.tag.format(tag=tag))
-
-    def _chain(self, toks: Sequence[str], i: int, step: int) -> int:
-        n, skip = len(toks), self.skip
-        while 0 <= i < n and toks[i] in skip:
-            i += step
-        return i
 
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """deduce's ContextAnnotator: extends annotations left or right, optionally iterating."""
+    """deduce's ContextAnnotator: extends annotations left or right, optionally iterating on
+    the annotations that changed."""
 
     patterns: tuple[_ContextPattern, ...]
     iterative: bool
@@ -354,10 +403,18 @@ class _Context:
 
 
 @dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the annotators of a lookup stage do at a token with a given code."""
+
+    single_tags: tuple[str, ...]  # one-token trie items: (i, i, tag) without matching
+    annotators: tuple[_Annotator, ...]  # to match from the token
+
+
+@dataclass(frozen=True, slots=True)
 class _Lookups:
     """A run of consecutive lookup-based annotators, all adding to the annotation set."""
 
-    plans: Mapping[int, tuple[_Annotator, ...]]  # token code -> annotators starting there
+    plans: Mapping[int, _Plan]  # token code -> plan
     any_token: tuple[_Annotator, ...]  # annotators without start words
     sequential: tuple[_TrieLookup, ...]  # non-overlapping trie lookups (skip ahead)
 
@@ -365,7 +422,12 @@ class _Lookups:
               spans: set[_Span]) -> None:
         plans = self.plans
         for i in hits:
-            for annotator in plans.get(codes[i], ()):  # type: ignore[arg-type]
+            plan = plans.get(codes[i])  # type: ignore[arg-type]
+            if plan is None:
+                continue
+            for tag in plan.single_tags:
+                spans.add((i, i, tag))
+            for annotator in plan.annotators:
                 end = annotator.end_at(toks, i)
                 if end >= i:
                     spans.add((i, end, annotator.tag))
@@ -380,9 +442,9 @@ class _Lookups:
     @staticmethod
     def _apply_sequential(trie: _TrieLookup, toks: Sequence[str], codes: Sequence[int | None],
                           hits: Sequence[int], spans: set[_Span]) -> None:
-        min_i = 0
+        min_i, bits = 0, trie.bit | trie.single_bit
         for i in hits:
-            if i < min_i or not (codes[i] or 0) & trie.bit:
+            if i < min_i or not (codes[i] or 0) & bits:
                 continue
             end = trie.end_at(toks, i)
             if end >= i:
@@ -422,11 +484,10 @@ def _free_runs(mask: bytearray, start: int, end: int) -> list[tuple[int, int]]:
 class NameMatcher:
     """deduce's names-only annotations (see the module docstring), fast."""
 
-    def __init__(self, fast_pattern: re.Pattern[str], full_pattern: re.Pattern[str],
+    def __init__(self, tokens: _TokenPatterns,
                  merge: _SequenceLookup | None, codes: dict[str, int], merge_bit: int,
                  stages: tuple[_Lookups | _Context, ...], slack: re.Pattern[str] | None) -> None:
-        self._fast = fast_pattern
-        self._full = full_pattern
+        self._tokens = tokens
         self._merge = merge
         self._codes = codes
         self._merge_bit = merge_bit
@@ -440,14 +501,14 @@ class NameMatcher:
         """Build from a deduce instance: its tokenizer, lookup structures and processors."""
         import_deduce()
         tokenizer = deduce_instance.tokenizers["default"]
-        fast, full = _token_patterns(tokenizer._pattern)
+        tokens = _TokenPatterns.from_deduce(tokenizer._pattern)
         merge = _SequenceLookup.from_trie(tokenizer._trie) if tokenizer._trie is not None else None
         builder = _StageBuilder(deduce_instance.lookup_structs)
         slack = builder.read(deduce_instance.processors)
-        merge_bit = builder.add_start_words(merge.start_words()) if merge is not None else 0
+        merge_bit = builder.add_start_words(merge.multi_start_words()) if merge is not None else 0
         codes = builder.codes()
         stages = builder.stages(set(codes.values()))
-        return cls(fast, full, merge, codes, merge_bit, stages, slack)
+        return cls(tokens, merge, codes, merge_bit, stages, slack)
 
     # -- matching -------------------------------------------------------------------------
 
@@ -455,14 +516,13 @@ class NameMatcher:
         """(start_char, end_char, text, tag) of deduce's final annotations for text."""
         if not text:
             return []
-        pattern = self._fast if text.isascii() or max(text) <= _BMP_MAX else self._full
-        parts = pattern.split(text)  # gap, token, gap, token, ..., gap
+        parts = self._tokens.split(text)  # gap, token, gap, token, ..., gap
         toks = parts[1::2]
         codes = list(map(self._codes.get, toks))
         hits = list(compress(range(len(codes)), codes))
         if not hits:
             return []
-        if self._merge_bit and any((codes[i] or 0) & self._merge_bit for i in hits):
+        if self._merge_bit:
             parts, toks, codes, hits = self._merged(parts, toks, codes, hits)
         spans: set[_Span] = set()
         for stage in self._stages:
@@ -624,8 +684,9 @@ class _StageBuilder:
         if proc._matching_pipeline:
             raise NotImplementedError("MultiTokenLookupAnnotator with a matching pipeline")
         lookup = _SequenceLookup.from_trie(proc._trie)
-        bit = self.add_start_words(lookup.start_words())
-        return _TrieLookup(proc.tag, bit, lookup, bool(proc.overlapping))
+        bit = self.add_start_words(lookup.multi_start_words())
+        single_bit = self.add_start_words(lookup.single_only_words())
+        return _TrieLookup(proc.tag, bit, single_bit, lookup, bool(proc.overlapping))
 
     def _context(self, proc: Any) -> _Context:
         if self._converted:
@@ -648,7 +709,7 @@ class _StageBuilder:
         return codes
 
     def stages(self, code_values: Iterable[int]) -> tuple[_Lookups | _Context, ...]:
-        """The stages, each lookup group with its annotators per token code."""
+        """The stages, each lookup group with its plan per token code."""
         values = set(code_values)
         stages: list[_Lookups | _Context] = []
         for group in self._groups:
@@ -657,7 +718,13 @@ class _StageBuilder:
                 continue
             sequential = tuple(a for a in group if isinstance(a, _TrieLookup) and not a.overlapping)
             started = [a for a in group if a.bit and a not in sequential]
-            plans = {v: tuple(a for a in started if a.bit & v) for v in values}
-            any_token = tuple(a for a in group if not a.bit)
-            stages.append(_Lookups({v: p for v, p in plans.items() if p}, any_token, sequential))
+            singles = [a for a in group if isinstance(a, _TrieLookup) and a.overlapping]
+            plans = {}
+            for v in values:
+                plan = _Plan(tuple(a.tag for a in singles if a.single_bit & v),
+                             tuple(a for a in started if a.bit & v))
+                if plan.single_tags or plan.annotators:
+                    plans[v] = plan
+            any_token = tuple(a for a in group if not a.bit and not isinstance(a, _TrieLookup))
+            stages.append(_Lookups(plans, any_token, sequential))
         return tuple(stages)
