@@ -1,6 +1,7 @@
 """Agreement and speed of `NameMatcher` against the names-only deduce it re-implements.
 
     .venv/bin/python eval/name_matcher_agreement.py [--rounds 3] [--examples 15] [--no-memory]
+                                                    [--fuzz N]
 
 Texts: the corpus drafts (`iter_examples(include_augmented=False)`) and the real Dutch sentences
 of /work/shared/data/realnl-dev.jsonl. For every text, both `get_deduce().deidentify(text)
@@ -8,6 +9,11 @@ of /work/shared/data/realnl-dev.jsonl. For every text, both `get_deduce().deiden
 number of texts, the share of texts with identical lists (same order too), recall and precision of
 the matcher's annotations against deduce's (identical span and tag), the time per draft of each,
 the matcher's construction time and memory, and up to --examples disagreeing texts.
+
+--fuzz N adds N synthetic texts (fixed seed) strung together from deduce's own lists (prefixes,
+initials, interfixes, first names, surnames, eponymous diseases, whitelist words), punctuation,
+odd spacing, case changes and emoji: edge cases the drafts seldom have (context chains, skip
+tokens, merge terms, overlaps, pseudo names).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import random
 import statistics
 import sys
 import time
@@ -39,6 +46,41 @@ def load_texts() -> list[tuple[str, str]]:
     if REALNL.exists():
         with REALNL.open(encoding="utf-8") as fh:
             texts += [("realnl", json.loads(line)["text"]) for line in fh if line.strip()]
+    return texts
+
+
+_FUZZ_EXTRA = (".", "-", "'", ",", "/", ":", "(", ")", "!", "?", "&", "juf", "groep", "8", "A1", "O'Neill",
+               "Jan-Peter", "É", "één", "café", "😀", "👩‍❤️‍👨", "🅰️", "x́y", "²", "_",
+               "DE", "Van", "Der", "de heer", "Dr.h.c.", "v.d.", "'t", "’t")
+_FUZZ_GAPS = ("", " ", " ", " ", "  ", "   ", "    ", "\n", "\t", " \n ")
+
+
+def _trie_items(node: Any, path: tuple[str, ...] = ()) -> list[str]:
+    items = [" ".join(path)] if node.is_terminal and path else []
+    for key, child in node.children.items():
+        items += _trie_items(child, (*path, key))
+    return items
+
+
+def fuzz_texts(deduce: Any, n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """n synthetic texts from deduce's own lists (see the module docstring)."""
+    ds = deduce.lookup_structs
+    vocab = [sorted(ds[name].items()) for name in ("prefix", "initial", "interfix", "interfix_surname")]
+    vocab.append(sorted(ds["whitelist"].items())[::3])
+    vocab += [_trie_items(ds[name]) for name in ("first_name", "surname", "eponymous_disease")]
+    vocab.append(list(_FUZZ_EXTRA))
+    weights = (4, 5, 5, 3, 3, 6, 6, 2, 4)
+    rng = random.Random(seed)
+    cases = (str.lower, str.upper, str.title)
+    texts = []
+    for _ in range(n):
+        words = []
+        for _ in range(rng.randint(1, 40)):
+            word = rng.choice(rng.choices(vocab, weights)[0])
+            if rng.random() < 0.2:
+                word = rng.choice(cases)(word)
+            words += [word, rng.choice(_FUZZ_GAPS) if rng.random() < 0.85 else ""]
+        texts.append(("fuzz", "".join(words)))
     return texts
 
 
@@ -94,8 +136,10 @@ def compare(texts: list[tuple[str, str]], ref: list[list[Annotation]], got: list
         total_ref += len(r)
         total_got += len(g)
     with_names = sum(bool(r) for r in ref)
-    print(f"texts: {n} ({sum(s == 'corpus' for s, _ in texts)} corpus drafts, "
-          f"{sum(s == 'realnl' for s, _ in texts)} real Dutch sentences); {with_names} with deduce annotations")
+    sources = Counter(s for s, _ in texts)
+    fuzz = f", {sources['fuzz']} fuzz texts" if sources["fuzz"] else ""
+    print(f"texts: {n} ({sources['corpus']} corpus drafts, {sources['realnl']} real Dutch sentences{fuzz}); "
+          f"{with_names} with deduce annotations")
     print(f"identical annotation lists (same order): {exact}/{n} = {exact / n:.4%}")
     print(f"identical annotation sets (any order):   {as_set}/{n} = {as_set / n:.4%}")
     print(f"recall    (deduce annotations the matcher has, same span and tag): "
@@ -117,6 +161,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds of the matcher")
     parser.add_argument("--examples", type=int, default=15, help="disagreeing texts to print")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build")
+    parser.add_argument("--fuzz", type=int, default=0, help="synthetic texts from deduce's lists to add")
     args = parser.parse_args()
 
     texts = load_texts()
@@ -124,6 +169,7 @@ def main() -> None:
     matcher, build_s, build_mb = build_matcher(deduce, not args.no_memory)
     memory = f", {build_mb:.1f} MB retained (tracemalloc)" if build_mb is not None else ""
     print(f"matcher construction: {build_s:.2f} s{memory}")
+    texts += fuzz_texts(deduce, args.fuzz)
 
     plain = [t for _, t in texts]
     drafts = [t for s, t in texts if s == "corpus"]

@@ -37,7 +37,9 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from itertools import accumulate, compress
+from operator import or_
 from typing import Any, Protocol
 
 from model.pii.deduce_names import import_deduce
@@ -287,20 +289,28 @@ def _predicate(position: Mapping[str, Any], ds: Any) -> Predicate:
     raise NotImplementedError(f"no logic for pattern {func}")
 
 
-def _match(toks: Sequence[str], i: int, predicates: Sequence[Predicate], skip: frozenset[str],
-           step: int) -> int:
-    """deduce's `_match_sequence` from token i in direction `step` (+1 right, -1 left, with the
-    predicates already in matching order): the last matched token index, or -1."""
+def _match_after(toks: Sequence[str], i: int, predicates: Sequence[Predicate], skip: frozenset[str],
+                 step: int) -> int:
+    """deduce's `_match_sequence` from the first token after token i (in direction step: +1
+    right, -1 left) that is not in skip, with the predicates in matching order and skip tokens
+    passed over between them: the last matched token index, or -1."""
     n = len(toks)
     end = -1
     for predicate in predicates:
-        if i < 0 or i >= n or not predicate(toks[i]):
-            return -1
-        end = i
         i += step
         while 0 <= i < n and toks[i] in skip:
             i += step
+        if i < 0 or i >= n or not predicate(toks[i]):
+            return -1
+        end = i
     return end
+
+
+def _match_at(toks: Sequence[str], i: int, predicates: Sequence[Predicate], skip: frozenset[str]) -> int:
+    """deduce's `_match_sequence` to the right from token i itself (not skipped)."""
+    if not predicates[0](toks[i]):
+        return -1
+    return _match_after(toks, i, predicates[1:], skip, 1) if len(predicates) > 1 else i
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,14 +324,6 @@ class _Annotator(Protocol):
     def end_at(self, toks: Sequence[str], i: int) -> int: ...
 
 
-def _chain(toks: Sequence[str], i: int, step: int, skip: frozenset[str]) -> int:
-    """From token i on in direction step, the first token not in skip (out of range: none)."""
-    n = len(toks)
-    while 0 <= i < n and toks[i] in skip:
-        i += step
-    return i
-
-
 @dataclass(frozen=True, slots=True)
 class _TokenPattern:
     """deduce's TokenPatternAnnotator (matching to the right from its start tokens)."""
@@ -333,10 +335,10 @@ class _TokenPattern:
 
     def end_at(self, toks: Sequence[str], i: int) -> int:
         if not self.bit:
-            return _match(toks, i, self.predicates, self.skip, 1)
+            return _match_at(toks, i, self.predicates, self.skip)
         if len(self.predicates) == 1:
-            return i
-        return _match(toks, _chain(toks, i + 1, 1, self.skip), self.predicates[1:], self.skip, 1)
+            return i  # the code bit is the first position's lookup
+        return _match_after(toks, i, self.predicates[1:], self.skip, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,18 +365,28 @@ class _ContextPattern:
     skip: frozenset[str]
     predicates: tuple[Predicate, ...]  # in matching order (reversed for left)
 
-    def extend(self, toks: Sequence[str], span: _Span) -> _Span | None:
-        """The span extended by this pattern, or None."""
-        first, last, tag = span
-        if self.right:
-            if tag.rpartition("+")[2] not in self.pre_tag:
-                return None
-            end = _match(toks, _chain(toks, last + 1, 1, self.skip), self.predicates, self.skip, 1)
-            return None if end < 0 else (first, end, self.tag.format(tag=tag))
-        if tag.partition("+")[0] not in self.pre_tag:
-            return None
-        end = _match(toks, _chain(toks, first - 1, -1, self.skip), self.predicates, self.skip, -1)
-        return None if end < 0 else (end, last, self.tag.format(tag=tag))
+    def extend(self, toks: Sequence[str], spans: set[_Span]) -> None:
+        """Extend every span in spans this pattern applies to (in place)."""
+        right, pre_tag, tag_format, skip, predicates = (
+            self.right, self.pre_tag, self.tag, self.skip, self.predicates)
+        for span in list(spans):
+            first, last, tag = span
+            if right:
+                if tag.rpartition("+")[2] not in pre_tag:
+                    continue
+                end = _match_after(toks, last, predicates, skip, 1)
+                if end < 0:
+                    continue
+                extended = (first, end, tag_format.format(tag=tag))
+            else:
+                if tag.partition("+")[0] not in pre_tag:
+                    continue
+                end = _match_after(toks, first, predicates, skip, -1)
+                if end < 0:
+                    continue
+                extended = (end, last, tag_format.format(tag=tag))
+            spans.remove(span)
+            spans.add(extended)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,11 +400,7 @@ class _Context:
     def apply(self, toks: Sequence[str], spans: set[_Span]) -> set[_Span]:
         original = set(spans)
         for pattern in self.patterns:
-            for span in list(spans):
-                extended = pattern.extend(toks, span)
-                if extended is not None:
-                    spans.remove(span)
-                    spans.add(extended)
+            pattern.extend(toks, spans)
         if not self.iterative:
             return spans
         changed = spans - original
@@ -415,6 +423,7 @@ class _Lookups:
     """A run of consecutive lookup-based annotators, all adding to the annotation set."""
 
     plans: Mapping[int, _Plan]  # token code -> plan
+    bits: int  # all code bits of this stage's annotators
     any_token: tuple[_Annotator, ...]  # annotators without start words
     sequential: tuple[_TrieLookup, ...]  # non-overlapping trie lookups (skip ahead)
 
@@ -499,7 +508,7 @@ class NameMatcher:
     @classmethod
     def from_deduce(cls, deduce_instance: Any) -> NameMatcher:
         """Build from a deduce instance: its tokenizer, lookup structures and processors."""
-        import_deduce()
+        import_deduce()  # deduce's modules imported without its logging side effect
         tokenizer = deduce_instance.tokenizers["default"]
         tokens = _TokenPatterns.from_deduce(tokenizer._pattern)
         merge = _SequenceLookup.from_trie(tokenizer._trie) if tokenizer._trie is not None else None
@@ -522,12 +531,15 @@ class NameMatcher:
         hits = list(compress(range(len(codes)), codes))
         if not hits:
             return []
-        if self._merge_bit:
+        present = reduce(or_, map(codes.__getitem__, hits))
+        if present & self._merge_bit:
             parts, toks, codes, hits = self._merged(parts, toks, codes, hits)
+            present = reduce(or_, map(codes.__getitem__, hits), 0)
         spans: set[_Span] = set()
         for stage in self._stages:
             if isinstance(stage, _Lookups):
-                stage.apply(toks, codes, hits, spans)
+                if present & stage.bits or stage.any_token:
+                    stage.apply(toks, codes, hits, spans)
             elif spans:
                 spans = stage.apply(toks, spans)
         if not spans:
@@ -541,11 +553,11 @@ class NameMatcher:
         """Tokens with deduce's merge terms joined (DeduceTokenizer._merge), re-coded."""
         merge = self._merge
         assert merge is not None
-        bit = self._merge_bit
+        bit, pairs, last = self._merge_bit, merge.pairs, len(toks) - 1
         out = [parts[0]]
         i = 0
         for h in hits:
-            if h < i or not (codes[h] or 0) & bit:
+            if h < i or not (codes[h] or 0) & bit or h == last or (toks[h], toks[h + 1]) not in pairs:
                 continue
             length = merge.longest(toks, h)
             if length <= 1:
@@ -565,6 +577,11 @@ class NameMatcher:
     def _convert(text: str, chars: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """PersonAnnotationConverter: resolve overlap (pseudo, patient, others; longest first),
         drop pseudo names and blank leftovers, map the tags; sorted by start."""
+        if len(chars) == 1:  # the common case: nothing to resolve
+            start, end, tag = chars[0]
+            if _PSEUDO in tag or not text[start:end].strip():
+                return []
+            return [(start, end, _PATIENT if _PATIENT in tag else _PERSON)]
         chars.sort(key=lambda c: (_tag_priority(c[2]), c[0] - c[1], c[1], c[0], c[2]))
         mask = bytearray(max(end for _, end, _ in chars))
         out = []
@@ -631,11 +648,14 @@ class _StageBuilder:
             elif name == "PersonAnnotationConverter":
                 self._converted = True
             elif isinstance(proc, dd.process.MergeAdjacentAnnotations):
+                self._check_converted(name)
                 slack = re.compile(proc.slack_regexp) if proc.slack_regexp is not None else None
+            elif isinstance(proc, dd.process.OverlapResolver):
+                self._check_converted(name)  # a no-op on the converter's non-overlapping output
             elif name in ("RemoveAnnotations", "CleanAnnotationTag"):
                 self._check_tag_processor(proc)
-            elif isinstance(proc, dd.process.OverlapResolver) or name in self._IGNORED:
-                continue  # no-op after the converter / patient metadata only / text only
+            elif name in self._IGNORED:
+                continue  # needs patient metadata / writes the redacted text only
             else:
                 raise NotImplementedError(f"deduce processor {name} is not reproduced")
         if not self._converted:
@@ -649,6 +669,10 @@ class _StageBuilder:
                 yield from _StageBuilder._walk(proc)
             else:
                 yield name, proc
+
+    def _check_converted(self, name: str) -> None:
+        if not self._converted:
+            raise NotImplementedError(f"{name} before PersonAnnotationConverter")
 
     @staticmethod
     def _check_tag_processor(proc: Any) -> None:
@@ -726,5 +750,8 @@ class _StageBuilder:
                 if plan.single_tags or plan.annotators:
                     plans[v] = plan
             any_token = tuple(a for a in group if not a.bit and not isinstance(a, _TrieLookup))
-            stages.append(_Lookups(plans, any_token, sequential))
+            bits = 0
+            for a in group:
+                bits |= a.bit | getattr(a, "single_bit", 0)
+            stages.append(_Lookups(plans, bits, any_token, sequential))
         return tuple(stages)

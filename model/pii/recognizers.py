@@ -30,6 +30,7 @@ class SubPattern:
     score: float
     min_length: int = 1
     requires: re.Pattern[str] | None = None  # the raw value must contain this
+    needs: str = ""  # the regex runs only on a text holding one of these characters (a cheap test)
 
     @property
     def group(self) -> str | int:
@@ -47,6 +48,7 @@ def _sub_patterns(spec: Mapping[str, Any], ctx: BuildContext) -> list[SubPattern
             score=float(entry.get("score", spec.get("score", 0.85))),
             min_length=int(entry.get("min_length", spec.get("min_length", 1))),
             requires=ctx.regex(requires) if requires else None,
+            needs=str(entry.get("needs", spec.get("needs", ""))),
         ))
     return out
 
@@ -77,6 +79,8 @@ class PatternRecognizer:
     def analyze(self, text: str) -> list[PiiSpan]:
         spans: list[PiiSpan] = []
         for pattern in self.patterns:
+            if pattern.needs and not any(c in text for c in pattern.needs):
+                continue
             for m in pattern.regex.finditer(text):
                 start, end = m.span(pattern.group)
                 raw = text[start:end]
@@ -114,6 +118,8 @@ class ChecksumPatternRecognizer(PatternRecognizer):
         assert self.validator is not None
         spans: list[PiiSpan] = []
         for pattern in self.patterns:
+            if pattern.needs and not any(c in text for c in pattern.needs):
+                continue
             for m in pattern.regex.finditer(text):
                 start, end = m.span(pattern.group)
                 value = text[start:end].rstrip(self.trim)
