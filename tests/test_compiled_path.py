@@ -94,3 +94,24 @@ def test_array_lemmatizer_gives_spacys_lookup_lemmas(scorer):
             if proc.__class__.__name__ == "LookupLemmatizer":
                 doc = proc(doc)
         assert [t.lemma_ for t in doc] == [t.lemma_ for t in reference(text)]
+
+
+def test_name_matcher_finds_exactly_deduces_annotations():
+    import json
+
+    from corpus.settings import REPO_ROOT
+    from model.pii.deduce_names import get_deduce, get_name_matcher
+
+    texts = TEXTS + [ex["text"] for ex in load_split("test")][:400]
+    realnl = REPO_ROOT.parent / "shared" / "data" / "realnl-dev.jsonl"
+    if realnl.exists():
+        with realnl.open(encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh][:300]
+    deduce, matcher = get_deduce(), get_name_matcher()
+    found = 0
+    for text in texts:
+        expected = sorted((int(a.start_char), int(a.end_char), a.text, a.tag) for a in deduce.deidentify(text).annotations)
+        got = sorted(matcher.annotations(text))
+        assert got == expected, text
+        found += len(got)
+    assert found > 50  # the texts do hold names

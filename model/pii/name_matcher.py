@@ -532,8 +532,8 @@ class NameMatcher:
         if not hits:
             return []
         present = reduce(or_, map(codes.__getitem__, hits))
-        if present & self._merge_bit:
-            parts, toks, codes, hits = self._merged(parts, toks, codes, hits)
+        if present & self._merge_bit and self._merge_terms(parts, toks, codes, hits):
+            hits = list(compress(range(len(codes)), codes))
             present = reduce(or_, map(codes.__getitem__, hits), 0)
         spans: set[_Span] = set()
         for stage in self._stages:
@@ -548,30 +548,29 @@ class NameMatcher:
         chars = [(cum[2 * first], cum[2 * last + 1], tag) for first, last, tag in spans]
         return self._finish(text, self._convert(text, chars))
 
-    def _merged(self, parts: list[str], toks: list[str], codes: list[int | None], hits: list[int]
-                ) -> tuple[list[str], list[str], list[int | None], list[int]]:
-        """Tokens with deduce's merge terms joined (DeduceTokenizer._merge), re-coded."""
+    def _merge_terms(self, parts: list[str], toks: list[str], codes: list[int | None],
+                     hits: list[int]) -> bool:
+        """Join deduce's merge terms into single tokens, in place (DeduceTokenizer._merge):
+        the longest term at every start word, left to right. Whether any was joined."""
         merge = self._merge
         assert merge is not None
         bit, pairs, last = self._merge_bit, merge.pairs, len(toks) - 1
-        out = [parts[0]]
+        joins = []
         i = 0
         for h in hits:
             if h < i or not (codes[h] or 0) & bit or h == last or (toks[h], toks[h + 1]) not in pairs:
                 continue
             length = merge.longest(toks, h)
-            if length <= 1:
-                continue
-            out += parts[2 * i + 1:2 * h + 1]  # tokens and gaps before h, ending with h's gap
-            out.append("".join(parts[2 * h + 1:2 * (h + length)]))
-            out.append(parts[2 * (h + length)])
-            i = h + length
-        if i == 0:
-            return parts, toks, codes, hits
-        out += parts[2 * i + 1:]
-        toks = out[1::2]
-        codes = list(map(self._codes.get, toks))
-        return out, toks, codes, list(compress(range(len(codes)), codes))
+            if length > 1:
+                joins.append((h, length))
+                i = h + length
+        get = self._codes.get
+        for h, length in reversed(joins):  # right to left: earlier indices stay valid
+            joined = "".join(parts[2 * h + 1:2 * (h + length)])
+            parts[2 * h + 1:2 * (h + length)] = [joined]
+            toks[h:h + length] = [joined]
+            codes[h:h + length] = [get(joined)]
+        return bool(joins)
 
     @staticmethod
     def _convert(text: str, chars: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
