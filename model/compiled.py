@@ -67,7 +67,7 @@ class CompiledTfidf:
             self._word_cache[word] = cached
         return cached
 
-    def _char_counts(self, docs: Sequence[Any]) -> sparse.csr_matrix:
+    def _char_counts(self, docs: Sequence[Any]) -> Triplets:
         cols, counts, rows, lengths = [], [], [], []
         for r, doc in enumerate(docs):
             for word in self.preprocess(doc).split():
@@ -77,43 +77,62 @@ class CompiledTfidf:
                 rows.append(r)
                 lengths.append(len(c))
         if not cols:
-            return sparse.csr_matrix((len(docs), self.n_features), dtype=np.float64)
-        row_index = np.repeat(np.asarray(rows, dtype=np.int32), lengths)
-        # a COO matrix sums the counts of an n-gram found in several words of a draft
-        return sparse.coo_matrix((np.concatenate(counts), (row_index, np.concatenate(cols))),
-                                 shape=(len(docs), self.n_features)).tocsr()
+            return _empty()
+        # an n-gram found in several words of a draft: its counts are summed per (row, column)
+        keys = np.repeat(np.asarray(rows, dtype=np.int64), lengths) * self.n_features + np.concatenate(cols)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        sums = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.float64, copy=False)
+        return unique // self.n_features, unique % self.n_features, sums
 
-    def _word_counts(self, docs: Sequence[Any]) -> sparse.csr_matrix:
-        indptr, indices, values = [0], [], []
+    def _word_counts(self, docs: Sequence[Any]) -> Triplets:
+        rows, indices, values = [], [], []
         vocab = self.vocabulary
-        for doc in docs:
+        for r, doc in enumerate(docs):
             counts: dict[int, int] = {}
             for feature in self.analyze(doc):
                 col = vocab.get(feature)
                 if col is not None:
                     counts[col] = counts.get(col, 0) + 1
+            rows.extend([r] * len(counts))
             indices.extend(counts)
             values.extend(counts.values())
-            indptr.append(len(indices))
-        return sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32),
-                                  np.asarray(indptr, dtype=np.int32)), shape=(len(docs), self.n_features))
+        return (np.asarray(rows, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                np.asarray(values, dtype=np.float64))
 
-    def transform(self, docs: Sequence[Any]) -> sparse.csr_matrix:
-        X = self._char_counts(docs) if self.char_wb else self._word_counts(docs)
-        data = X.data
+    def triplets(self, docs: Sequence[Any]) -> Triplets:
+        """(row, column, tf-idf value) of every non-zero entry."""
+        rows, cols, data = self._char_counts(docs) if self.char_wb else self._word_counts(docs)
         if self.sublinear:
             np.log(data, out=data)
             data += 1.0
-        data *= self.idf[X.indices]
+        data *= self.idf[cols]
         if self.norm == "l2":
-            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=X.shape[0]))
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(docs)))
             norms[norms == 0.0] = 1.0
             data /= norms[rows]
         elif self.norm is not None:  # pragma: no cover - the model uses l2
             raise ValueError(f"unsupported norm {self.norm!r}")
-        X.sort_indices()
-        return X
+        return rows, cols, data
+
+    def transform(self, docs: Sequence[Any]) -> sparse.csr_matrix:
+        return _csr(self.triplets(docs), len(docs), self.n_features)
+
+
+Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _empty() -> Triplets:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+
+def _csr(triplets: Triplets, n_rows: int, n_cols: int) -> sparse.csr_matrix:
+    """One CSR matrix from (row, column, value) entries without duplicates (one constructor call:
+    scipy's checks cost more than the arithmetic on a single draft)."""
+    rows, cols, data = triplets
+    order = np.argsort(rows * n_cols + cols, kind="stable")
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return sparse.csr_matrix((data[order], cols[order], indptr), shape=(n_rows, n_cols))
 
 
 class CompiledEvidence:
@@ -125,21 +144,21 @@ class CompiledEvidence:
         self.n_features = len(self.vocabulary)
         self.weight = float(step.weight)
 
-    def transform(self, analyses: Sequence[Any]) -> sparse.csr_matrix:
-        indptr, indices, values = [0], [], []
+    def triplets(self, analyses: Sequence[Any]) -> Triplets:
+        rows, indices, values = [], [], []
         vocab = self.vocabulary
-        for an in analyses:
+        for r, an in enumerate(analyses):
             for name, value in an.features.items():
                 col = vocab.get(name)
                 if col is not None and value:
+                    rows.append(r)
                     indices.append(col)
                     values.append(float(value))
-            indptr.append(len(indices))
-        data = np.asarray(values, dtype=np.float64) * self.weight
-        X = sparse.csr_matrix((data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-                              shape=(len(analyses), self.n_features))
-        X.sum_duplicates()
-        return X
+        return (np.asarray(rows, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                np.asarray(values, dtype=np.float64) * self.weight)
+
+    def transform(self, analyses: Sequence[Any]) -> sparse.csr_matrix:
+        return _csr(self.triplets(analyses), len(analyses), self.n_features)
 
 
 class CompiledFeatures:
@@ -165,4 +184,13 @@ class CompiledFeatures:
         return cls(parts)
 
     def transform(self, analyses: Sequence[Any]) -> sparse.csr_matrix:
-        return sparse.hstack([part.transform(analyses) for part in self.parts], format="csr")
+        """The stacked blocks as one CSR matrix: each part's entries with its column offset."""
+        rows, cols, data = [], [], []
+        offset = 0
+        for part in self.parts:
+            r, c, d = part.triplets(analyses)
+            rows.append(r)
+            cols.append(c + offset)
+            data.append(d)
+            offset += part.n_features
+        return _csr((np.concatenate(rows), np.concatenate(cols), np.concatenate(data)), len(analyses), offset)

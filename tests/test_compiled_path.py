@@ -20,6 +20,7 @@ TEXTS = [
     "",
     "kankerrrr mongool!!! ga gewoon dood",
     "Mijn nummer is 06-12345678, bel me maar.",
+    "漢字漢字 ꙮꙮ",  # words without a single known n-gram
 ]
 
 
