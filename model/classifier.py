@@ -173,10 +173,34 @@ class MultiLabelModel:
             self.__dict__["_stacked_cache"] = cached
         return cached[1], cached[2]
 
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (n, n_labels) of margins (n, n_labels): every label's
+        LabelModel.probability, computed for all labels in one array operation."""
+        a, b, w = self._platt()
+        m = np.asarray(margins, dtype=float)[:, :, None]
+        return np.sum(w * expit(-(a * m + b)), axis=2)
+
+    def _platt(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Platt parameters of all labels, padded to the largest number of sigmoids; w averages
+        a label's own sigmoids (0 for padding). Built once per set of calibrators (not pickled)."""
+        models = [self.label_models[lab] for lab in self.labels]
+        key = tuple(id(lm.calibrator) for lm in models)
+        cached = self.__dict__.get("_platt_cache")
+        if cached is None or cached[0] != key:
+            params = [platt_parameters(lm.calibrator) for lm in models]
+            k = max(len(pa) for pa, _ in params)
+            a, b, w = (np.zeros((len(models), k)) for _ in range(3))
+            for j, (pa, pb) in enumerate(params):
+                a[j, :len(pa)], b[j, :len(pb)], w[j, :len(pa)] = pa, pb, 1.0 / len(pa)
+            cached = (key, a, b, w)
+            self.__dict__["_platt_cache"] = cached
+        return cached[1], cached[2], cached[3]
+
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state.pop("_stacked_cache", None)
         state.pop("_compiled_cache", None)
+        state.pop("_platt_cache", None)
         return state
 
 

@@ -62,13 +62,14 @@ def apply_evidence_gates(model: MultiLabelModel, analyses: Sequence[Analysis], m
 def calibrated(model: MultiLabelModel, margins: np.ndarray, analyses: Sequence[Analysis]) -> np.ndarray:
     """Platt-calibrated probabilities; policy zeroes: a label only for the author roles its spec
     names (staff_boundary: staff, and unknown authors), nothing at all for an empty draft."""
-    probs = np.column_stack([model.label_models[lab].probability(margins[:, j])
-                             for j, lab in enumerate(model.labels)])
+    probs = model.probabilities(margins)
     specs = [LABEL_SPECS[lab] for lab in model.labels]
+    applies: dict[str, np.ndarray] = {}
     for i, an in enumerate(analyses):
-        for j, spec in enumerate(specs):
-            if not spec.applies_to(an.role):
-                probs[i, j] = 0.0
+        mask = applies.get(an.role)
+        if mask is None:
+            mask = applies[an.role] = np.array([spec.applies_to(an.role) for spec in specs])
+        probs[i] *= mask
         if not an.text.strip():
             probs[i, :] = 0.0
     return probs

@@ -116,3 +116,11 @@ def test_name_matcher_finds_exactly_deduces_annotations():
         assert got == expected, text
         found += len(got)
     assert found > 50  # the texts do hold names
+
+
+def test_all_labels_probabilities_equal_each_label_model(scorer):
+    margins = np.random.default_rng(0).normal(0, 4, size=(50, len(scorer.model.labels)))
+    together = scorer.model.probabilities(margins)
+    for j, lab in enumerate(scorer.model.labels):
+        np.testing.assert_allclose(together[:, j], scorer.model.label_models[lab].probability(margins[:, j]),
+                                   atol=1e-12, err_msg=lab)
