@@ -140,8 +140,9 @@ def token_norm(lower: str) -> str:
     return lower if zipf(lower) >= NORM_KNOWN_ZIPF else squeeze(lower)
 
 
-# lower-case form's hash -> its norm's hash (StringStore hashes are stable for a string)
-_NORM_OF_LOWER: dict[int, int] = {}
+# lower-case form's hash -> its norm (a string: the hash of a string is the same in every Vocab, but
+# a string is in a Vocab's StringStore only once added there, and a process may hold several pipelines)
+_NORM_OF_LOWER: dict[int, str] = {}
 
 
 @Language.component("postwacht_norm")
@@ -156,10 +157,10 @@ def set_squeezed_norm(doc: Doc) -> Doc:
     for k, h in enumerate(lowers.tolist()):
         norm = _NORM_OF_LOWER.get(h)
         if norm is None:
-            norm = strings.add(token_norm(strings[h]))
+            norm = token_norm(strings[h])
             if len(_NORM_OF_LOWER) < NORM_CACHE_SIZE:
                 _NORM_OF_LOWER[h] = norm
-        norms[k] = norm
+        norms[k] = strings.add(norm)
     doc.from_array([NORM], norms.reshape(-1, 1))
     return doc
 

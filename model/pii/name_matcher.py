@@ -42,8 +42,6 @@ from itertools import accumulate, compress
 from operator import or_
 from typing import Any, Protocol
 
-from model.pii.deduce_names import import_deduce
-
 Predicate = Callable[[str], bool]
 Annotation = tuple[int, int, str, str]  # start_char, end_char, text, tag
 _Span = tuple[int, int, str]  # first token index, last token index, tag
@@ -508,7 +506,6 @@ class NameMatcher:
     @classmethod
     def from_deduce(cls, deduce_instance: Any) -> NameMatcher:
         """Build from a deduce instance: its tokenizer, lookup structures and processors."""
-        import_deduce()  # deduce's modules imported without its logging side effect
         tokenizer = deduce_instance.tokenizers["default"]
         tokens = _TokenPatterns.from_deduce(tokenizer._pattern)
         merge = _SequenceLookup.from_trie(tokenizer._trie) if tokenizer._trie is not None else None
