@@ -1,7 +1,7 @@
 """Which words drove a label: linear contributions mapped back to phrases of the draft.
 
-For one draft, a token matrix T (tokens x features) holds each token's share of every
-n-gram feature: a word unigram belongs to its token, a bigram is split between its two
+For one draft, a token matrix T (tokens x features, kept as its entries) holds each token's share
+of every n-gram feature: a word unigram belongs to its token, a bigram is split between its two
 tokens, a character n-gram is split between the tokens that contain it. A label's per-token
 contribution is then T @ coef; T is built once per draft and reused per label.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import sparse
 from spacy.attrs import IS_STOP, LIKE_NUM
 
 from model.analysis import Analysis
@@ -86,9 +85,10 @@ class Explainer:
                 self._columns_cache[word] = cached
         return cached
 
-    def token_matrix(self, an: Analysis, n_features: int) -> sparse.csr_matrix:
-        """T with T[k, col] = token k's share of feature col (k over an.word_tokens): idf values
-        scaled by the reference norms; a character n-gram counts fully for each token holding it."""
+    def token_entries(self, an: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The token matrix T as entries (token k, column, share) and its number of rows, with
+        T[k, col] = token k's share of feature col (k over an.word_tokens): idf values scaled by
+        the reference norms; a character n-gram counts fully for each token holding it."""
         words = an.word_list
         sent = _sentences(an)
         rows: list[int] = []
@@ -113,7 +113,7 @@ class Explainer:
                                    np.repeat(np.arange(len(chars)), [len(c) for c, _ in chars])])
         all_cols = np.concatenate([np.asarray(cols, dtype=np.int64), *(c for c, _ in chars)])
         all_vals = np.concatenate([np.asarray(vals, dtype=float), *(v for _, v in chars)])
-        return sparse.csr_matrix((all_vals, (all_rows, all_cols)), shape=(len(words), n_features))
+        return all_rows, all_cols, all_vals, len(words)
 
     def _content(self, an: Analysis) -> list[bool]:
         """Per word token: may it be shown as evidence on its own?"""
@@ -126,19 +126,19 @@ class Explainer:
                             or i in an.placeholders or word.startswith("emoji_")))
         return out
 
-    def top_spans(self, an: Analysis, row: sparse.csr_matrix, lm: LabelModel, k: int = 3,
+    def top_spans(self, an: Analysis, lm: LabelModel, k: int = 3,
                   min_weight: float = 0.25) -> list[tuple[int, int, float]]:
         """Up to k original-text phrases of the most label-positive content words, strongest
         first. Neighbouring selected words (or two with one function word between) form one
-        phrase."""
+        phrase. A label's per-token weights are T @ coef, summed per token from T's entries."""
         cached = an.__dict__.get("_token_matrix")
         if cached is None:
-            cached = (self.token_matrix(an, row.shape[1]), self._content(an))
+            cached = (self.token_entries(an), self._content(an))
             an.__dict__["_token_matrix"] = cached
-        matrix, content = cached
-        if matrix.shape[0] == 0:
+        (rows, cols, vals, n_tokens), content = cached
+        if n_tokens == 0:
             return []
-        weights = np.asarray(matrix @ lm.coef).ravel()
+        weights = np.bincount(rows, weights=vals * lm.coef[cols], minlength=n_tokens)
         chosen = sorted(j for j in range(len(weights)) if content[j] and weights[j] >= min_weight)
         phrases: list[list[int]] = []
         for j in chosen:

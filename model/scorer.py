@@ -173,7 +173,7 @@ class Scorer:
                 annotation = annotation_protocol()
                 for i, ids in zip(flagged_any, self.model.boundary.predict(X[flagged_any]), strict=True):
                     sub_kinds[i] = [k for k in (annotation.sub_article_kind(self.sub_label, a) for a in ids) if k]
-        return [self._result(an, probs[i], X[i], sub_kinds.get(i), protocols[i])
+        return [self._result(an, probs[i], sub_kinds.get(i), protocols[i])
                 for i, an in enumerate(analyses)]
 
     def is_filler(self, an: Analysis) -> bool:
@@ -191,7 +191,7 @@ class Scorer:
         return not any((cat := lex.get(ev.category)) is not None and cat.label in LABELS
                        for ev in an.doc._.evidence or [])
 
-    def _result(self, an: Analysis, prob: np.ndarray, row: Any, sub_kinds: list[str] | None,
+    def _result(self, an: Analysis, prob: np.ndarray, sub_kinds: list[str] | None,
                 protocol: Protocol) -> dict[str, Any]:
         labels: dict[str, dict[str, Any]] = {}
         flagged: list[str] = []
@@ -204,7 +204,7 @@ class Scorer:
 
         findings = self._pii_findings(an, self.pii_label in flagged)
         for lab in flagged:
-            findings.extend(self._label_findings(an, row, lab))
+            findings.extend(self._label_findings(an, lab))
         findings.sort(key=lambda f: (f["start"], f["end"]))
 
         articles = self._articles(flagged, an.role, sub_kinds, protocol)
@@ -257,7 +257,7 @@ class Scorer:
             })
         return out
 
-    def _label_findings(self, an: Analysis, row: Any, label: str) -> list[dict[str, Any]]:
+    def _label_findings(self, an: Analysis, label: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         taken: list[tuple[int, int]] = []
         lex = self.analyzer.lexicon
@@ -281,7 +281,7 @@ class Scorer:
             taken.append((s, e))
         lm = self.model.label_models[label]
         name = LABEL_SPECS[label].name
-        for s, e, w in self.explainer.top_spans(an, row, lm):
+        for s, e, w in self.explainer.top_spans(an, lm):
             if any(not (e <= ts or s >= te) for ts, te in taken):
                 continue
             out.append({"label": label, "type": "model", "start": int(s), "end": int(e), "text": an.text[s:e],

@@ -8,6 +8,10 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
+import numpy as np
+from spacy.attrs import LEMMA, NORM, SPACY
+from spacy.tokens import Doc
+
 from model.analysis import Analysis, compute_features
 from model.lexicons import Lexicon
 from model.nlp import Evidence
@@ -39,6 +43,17 @@ def sentence_windows(text: str) -> list[tuple[int, int]]:
     return windows if len(windows) > 1 else []
 
 
+def _sub_doc(doc: Doc, start: int, end: int, words: list[str]) -> Doc:
+    """Tokens [start, end) of a doc as a doc of their own, with their norms and lemmas: what
+    Span.as_doc gives for the attributes the analysis reads, without its per-token copying."""
+    arrays = doc.to_array([SPACY, NORM, LEMMA])[start:end]
+    spaces = [bool(v) for v in arrays[:, 0].tolist()]
+    spaces[-1] = False
+    sub = Doc(doc.vocab, words=words[start:end], spaces=spaces)
+    sub.from_array([NORM, LEMMA], np.ascontiguousarray(arrays[:, 1:]))
+    return sub
+
+
 def window_analysis(an: Analysis, start: int, end: int, lexicon: Lexicon) -> Analysis:
     """The analysis of the window [start, end) of a draft, cut from the draft's own analysis:
     its tokens, lexicon hits and personal data are those of the whole draft (one tokenisation,
@@ -63,9 +78,8 @@ def window_analysis(an: Analysis, start: int, end: int, lexicon: Lexicon) -> Ana
         ta = 0
     else:
         ta, tb = tokens[0], tokens[-1] + 1
-        span = doc[ta:tb]
-        sub_doc = span.as_doc()
-        n0, n1 = span.start_char, span.end_char
+        sub_doc = _sub_doc(doc, ta, tb, an.tok_text)
+        n0, n1 = an.tok_idx[ta], an.tok_idx[tb - 1] + len(an.tok_text[tb - 1])
         sub_norm = Normalized(text, norm.text[n0:n1], [s - start for s in norm.starts[n0:n1]],
                               [e - start for e in norm.ends[n0:n1]])
         sub_doc._.evidence = [Evidence(ev.category, ev.start - ta, ev.end - ta) for ev in doc._.evidence or []
