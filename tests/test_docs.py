@@ -105,3 +105,18 @@ def test_docs_link_to_files_that_exist() -> None:
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
             if "://" not in target:
                 assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
+
+
+def test_the_lexicon_readme_gives_each_categorys_true_size():
+    import re
+
+    from model.lexicons import load_lexicon
+
+    lexicon = load_lexicon()
+    rows = 0
+    for line in (ROOT / "corpus" / "lexicons" / "README.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\| `[^`]+` \| `([^`]+)` \| [^|]* \| (\d+) \|", line)
+        if m and m.group(1) in lexicon:
+            rows += 1
+            assert int(m.group(2)) == len(lexicon[m.group(1)].terms), m.group(1)
+    assert rows >= 10
