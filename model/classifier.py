@@ -116,7 +116,7 @@ class LabelModel:
     def probability(self, margin: np.ndarray) -> np.ndarray:
         """The calibrated probability of each margin: the mean of the fitted Platt sigmoids of
         `calibrator` (what its predict_proba computes, without its per-call input validation,
-        which cost a single draft milliseconds; tests/test_classifier_fastpath.py checks they agree)."""
+        which cost a single draft milliseconds; tests/test_compiled_path.py checks they agree)."""
         a, b = platt_parameters(self.calibrator)
         m = np.asarray(margin, dtype=float)
         return np.mean(expit(-(np.multiply.outer(m, a) + b)), axis=-1)

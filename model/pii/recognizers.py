@@ -32,6 +32,10 @@ class SubPattern:
     requires: re.Pattern[str] | None = None  # the raw value must contain this
     needs: str = ""  # the regex runs only on a text holding one of these characters (a cheap test)
 
+    def may_match(self, text: str) -> bool:
+        """False when the text holds none of the characters the pattern needs (no regex run)."""
+        return not self.needs or any(c in text for c in self.needs)
+
     @property
     def group(self) -> str | int:
         return "value" if "value" in self.regex.groupindex else 0
@@ -79,7 +83,7 @@ class PatternRecognizer:
     def analyze(self, text: str) -> list[PiiSpan]:
         spans: list[PiiSpan] = []
         for pattern in self.patterns:
-            if pattern.needs and not any(c in text for c in pattern.needs):
+            if not pattern.may_match(text):
                 continue
             for m in pattern.regex.finditer(text):
                 start, end = m.span(pattern.group)
@@ -118,7 +122,7 @@ class ChecksumPatternRecognizer(PatternRecognizer):
         assert self.validator is not None
         spans: list[PiiSpan] = []
         for pattern in self.patterns:
-            if pattern.needs and not any(c in text for c in pattern.needs):
+            if not pattern.may_match(text):
                 continue
             for m in pattern.regex.finditer(text):
                 start, end = m.span(pattern.group)
