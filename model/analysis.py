@@ -27,6 +27,8 @@ from model.pii.base import PiiSpan
 PLACEHOLDER_PII = frozenset({"person_name", "phone_number", "email", "street_address", "postcode", "bsn",
                              "iban", "date_of_birth", "social_handle", "credential"})
 _SENTENCE_END = {".", "!", "?", "\n"}
+# The one placeholder word every group-of-people term becomes in the n-gram features
+GROUP_PLACEHOLDER = "xgroepx"
 # Lexicon category whose terms (groups of people) are replaced by one placeholder word
 GROUP_CATEGORY = "protected_groups"
 # The reach of a negation scope (tokens before, after) within a clause
@@ -201,7 +203,7 @@ def compute_features(an: Analysis, lexicon: Lexicon) -> None:
     # Group terms become one placeholder word too: which group a statement is about must not move
     # its score (identity invariance), only what is said about the group
     for ev in groups:
-        an.placeholders[ev.start] = "xgroepx"
+        an.placeholders[ev.start] = GROUP_PLACEHOLDER
         an.merged.update(range(ev.start + 1, ev.end))
     # a multi-word name or group is one placeholder token in the n-gram features
     if an.merged or an.silent:

@@ -33,7 +33,7 @@ from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 from sklearn.pipeline import FeatureUnion
 
 from corpus.vocabulary import COMMON_EVIDENCE, LABEL_SPECS
-from model.analysis import Analysis
+from model.analysis import GROUP_PLACEHOLDER, Analysis
 from model.compiled import CompiledFeatures
 
 
@@ -231,11 +231,33 @@ def evidence_families(label: str) -> tuple[str, ...]:
     return (*COMMON_EVIDENCE, *LABEL_SPECS[label].evidence)
 
 
+# A group term is one placeholder word (model.analysis); on its own it must carry no weight, for
+# any label: a neutral "bij ons wonen ook Friezen" scored as bullying because the placeholder, its
+# character n-grams included, was more frequent in hateful posts. What is said about the group
+# (the bigrams around the placeholder, the group evidence rules) still counts.
+_PLACEHOLDER_CHAR_MARKS = ("xg", "px", "XG", "PX")
+# the placeholder's edge bigrams (every placeholder word starts and ends with an x)
+_PLACEHOLDER_CHAR_EDGES = frozenset({" x", "x ", " X", "X "})
+
+
+def is_bare_placeholder(name: str) -> bool:
+    """Is this column the group placeholder alone: its unigram (in any scope) or a character
+    n-gram only the placeholder has?"""
+    if name.startswith("words__"):
+        gram = name[len("words__"):]
+        return " " not in gram and gram.split("_")[-1] == GROUP_PLACEHOLDER
+    if name.startswith("chars__"):
+        gram = name[len("chars__"):]
+        return gram in _PLACEHOLDER_CHAR_EDGES or any(m in gram for m in _PLACEHOLDER_CHAR_MARKS)
+    return False
+
+
 def evidence_mask(feature_names: Sequence[str], label: str) -> np.ndarray:
-    """1 for columns the label may use: every n-gram, and its own evidence families."""
+    """1 for columns the label may use: every n-gram except the bare group placeholder, and its
+    own evidence families."""
     allowed = evidence_families(label)
-    return np.array([0.0 if n.startswith("evidence__") and not n[len("evidence__"):].removeprefix("ev:")
-                     .startswith(allowed) else 1.0 for n in feature_names])
+    return np.array([0.0 if (n.startswith("evidence__") and not n[len("evidence__"):].removeprefix("ev:")
+                             .startswith(allowed)) or is_bare_placeholder(n) else 1.0 for n in feature_names])
 
 
 def fit_label(X: sparse.csr_matrix, y: np.ndarray, C: float, seed: int,
