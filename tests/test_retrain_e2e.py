@@ -43,12 +43,13 @@ from training.train import train
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = "beheer-geheim"
 # One working session of a reviewer, labelled by shared/guide/labels.md: 16 corrections (false alarms
-# of laughter, an invitation and an address question; misses over every label) and 4 agreements.
+# of ordinary reluctance read as a safeguarding signal, an invitation and an address question; misses
+# over every label) and 4 agreements (one of them a real wellbeing signal in the same words).
 CORRECTIONS = [
-    ("leerling", "haha", []),
-    ("leerling", "haha wat een mop", []),
-    ("leerling", "haha lol", []),
-    ("leerling", "haha echt", []),
+    ("leerling", "ik wil niet meer naar zwemles", []),
+    ("leerling", "ik hoef niet meer naar pianoles", []),
+    ("leerling", "ik wil echt niet meer naar ballet, het is saai", []),
+    ("leerling", "mag ik stoppen met hockey? ik wil niet meer", []),
     ("leerling", "kom je morgen buitenspelen?", []),
     ("ouder", "Weet iemand het nieuwe adres van de moeder van Sem? Ze woont nu bij haar vriend op de Kerkstraat",
      ["personal_info"]),
@@ -73,9 +74,12 @@ AGREEMENTS = [
     ("leerling", "ik wil niet meer leven, niemand zou me missen", ["wellbeing"]),
 ]
 SESSION = CORRECTIONS + AGREEMENTS
-# Unseen variants of the reviewed laughter false alarm (none is a near-duplicate of a reviewed text).
-VARIANTS = ["haha ok", "haha zeker", "haha jij ook", "haha nice", "haha ja"]
-PROBE = "haha ok"
+# Unseen variants of the reviewed reluctance false alarm (none is a near-duplicate of a reviewed text:
+# character 5-gram Jaccard at most 0.62 against the 0.8 of the review memory). The laughter false
+# alarm ("haha", "haha lol") this test used before is gone from the base model since the slices aa-af.
+VARIANTS = ["ik wil niet meer naar judo", "ik wil niet meer naar turnen", "ik wil niet meer naar de tandarts",
+            "ik wil niet meer naar de kapper", "ik mag niet meer gamen van mama"]
+PROBE = "ik wil niet meer naar judo"
 
 
 def reduced(rows: list[dict[str, Any]], split: str, every: int) -> list[dict[str, Any]]:
@@ -142,9 +146,10 @@ def test_a_mixed_review_session_lands_is_promoted_served_and_rolled_back(registr
                                                                          monkeypatch, capsys):
     base = active_version(registry)
     base_scorer = Scorer(load_version_dir(registry / base))
-    # preconditions: the base model gets most corrections wrong and flags most variants (5 of 5 before
-    # the wellbeing slices y and z, 3 of 5 since: the reduced corpus has more harmless chat in it)
-    assert right(base_scorer, CORRECTIONS) <= 8
+    # preconditions: the base model gets a good share of the corrections wrong (at least 4 of 16; it
+    # got 8 right before the slices aa-af, 12 since: they taught it more harmless chat and exclusion)
+    # and flags most variants (5 of 5 before the wellbeing slices y and z, 3 of 5 since)
+    assert right(base_scorer, CORRECTIONS) <= 12
     assert flagged_variants(base_scorer) >= 3
     # the probe: an unseen variant the base model flags
     probe = next(v for v in VARIANTS if flags(base_scorer.score(v, role="leerling")))
