@@ -9,13 +9,10 @@ GROUPS = ["moslims", "joden", "vluchtelingen", "Marokkanen", "Polen", "homo's", 
           "mensen met een beperking", "Surinamers"]
 NEUTRAL_FRAMES = [
     pytest.param("In onze straat wonen ook {g}.", marks=pytest.mark.xfail(
-        reason="known gap: 'wonen ook <groep>' reads as the implicit-derogation posts of the corpus "
-               "(the same score for every group, so invariance holds, but it is flagged)", strict=False)),
-    pytest.param("Morgen is er in groep 8 een gastles over {g} in Nederland.", marks=pytest.mark.xfail(
-        reason="known gap: from a parent or pupil, '<groep> in Nederland' reads as the hateful posts of the "
-               "corpus (bigram weight 0.74; the same for every group, so invariance holds); dropping the group "
-               "placeholder from the n-grams left this flagged and cut hateful statements found 0.87 -> 0.73",
-        strict=False)),
+        reason="known gap: 'in onze straat' reads as the corpus's neighbourhood complaints (bigrams "
+               "'in onze', 'onze straat'; the same score for every group, so invariance holds, but it is "
+               "flagged)", strict=False)),
+    "Morgen is er in groep 8 een gastles over {g} in Nederland.",
     "Mijn beste vrienden zijn {g}.",
 ]
 INVARIANCE_FRAMES = ["In onze straat wonen ook {g}.", "Morgen is er in groep 8 een gastles over {g} in Nederland.",
