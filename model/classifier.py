@@ -235,9 +235,13 @@ def evidence_families(label: str) -> tuple[str, ...]:
 # any label: a neutral "bij ons wonen ook Friezen" scored as bullying because the placeholder, its
 # character n-grams included, was more frequent in hateful posts. What is said about the group
 # (the bigrams around the placeholder, the group evidence rules) still counts.
-_PLACEHOLDER_CHAR_MARKS = ("xg", "px", "XG", "PX")
-# the placeholder's edge bigrams (every placeholder word starts and ends with an x)
-_PLACEHOLDER_CHAR_EDGES = frozenset({" x", "x ", " X", "X "})
+# Its own character n-grams: those holding its first or last two letters ("xg", "px"; upper case
+# in a negation or quotation scope), and its edge bigrams (" x", "x ": every placeholder word starts
+# and ends with an x).
+_PLACEHOLDER_CHAR_MARKS = tuple(m for m in (GROUP_PLACEHOLDER[:2], GROUP_PLACEHOLDER[-2:])
+                                for m in (m, m.upper()))
+_PLACEHOLDER_CHAR_EDGES = frozenset(e for e in (" " + GROUP_PLACEHOLDER[0], GROUP_PLACEHOLDER[-1] + " ")
+                                    for e in (e, e.upper()))
 
 
 def is_bare_placeholder(name: str) -> bool:
